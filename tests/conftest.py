@@ -1,0 +1,68 @@
+"""Shared fixtures: the shipped knowledge base, and a tiny one built in a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tmrplan import paths
+from tmrplan.kg import KnowledgeBase, load_knowledge_base
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# The framework every fixture ontology shares with the shipped one: vocabulary, shapes, checks.
+FRAMEWORK = ["tmr.ttl", "shapes.ttl", "sources.ttl", "queries", "anatomy/regions.ttl",
+             "anatomy/joints.ttl", "anatomy/levels.ttl", "anatomy/roots.ttl"]
+
+
+def copy_framework(target: Path) -> Path:
+    """Copy the shipped vocabulary, shapes, queries and framework anatomy into ``target``."""
+    source = paths.ontology_dir()
+    for name in FRAMEWORK:
+        src, dst = source / name, target / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy(src, dst)
+    return target
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once for the whole test session."""
+    return load_knowledge_base()
+
+
+@pytest.fixture
+def make_ontology(tmp_path: Path) -> Callable[..., Path]:
+    """Build a fixture ontology: the framework plus the mini anatomy plus extra Turtle text."""
+
+    built = 0
+
+    def build(extra: str = "", *, mini: bool = True) -> Path:
+        nonlocal built
+        built += 1
+        target = copy_framework(tmp_path / f"ontology{built}")
+        if mini:
+            shutil.copy(FIXTURES / "mini" / "anatomy.ttl", target / "anatomy" / "mini.ttl")
+        if extra:
+            (target / "extra.ttl").write_text(PREFIXES + extra, encoding="utf-8")
+        return target
+
+    return build
+
+
+@pytest.fixture
+def mini_kb(make_ontology: Callable[..., Path]) -> KnowledgeBase:
+    """The tiny fixture knowledge base."""
+    return load_knowledge_base(make_ontology())
+
+
+PREFIXES = """@prefix tmr: <https://w3id.org/tmrplan#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""

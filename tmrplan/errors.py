@@ -1,0 +1,74 @@
+"""The one error hierarchy of tmrplan; the CLI maps each class to an exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class TmrplanError(Exception):
+    """Base class of every error tmrplan raises on purpose."""
+
+
+class KnowledgeBaseError(TmrplanError):
+    """An ontology file is missing, does not parse, or cannot be loaded.
+
+    Attributes:
+        path: the file at fault, when there is one.
+        line: 1-based line number in that file, when the parser gave one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
+        super().__init__(f"{where}{message}")
+        self.path = path
+        self.line = line
+
+
+class RuleFileError(TmrplanError):
+    """A rule card is malformed; the message names file, line and rule id."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        rule_id: str | None = None,
+    ) -> None:
+        parts = [p for p in (path, str(line) if line else None) if p]
+        where = ":".join(parts)
+        rule = f" [rule {rule_id}]" if rule_id else ""
+        super().__init__(f"{where}{rule}: {message}" if where or rule else message)
+        self.path = path
+        self.line = line
+        self.rule_id = rule_id
+
+
+class UnknownEntityError(TmrplanError):
+    """A name or id matches nothing; carries the closest matches as suggestions."""
+
+    def __init__(self, what: str, value: str, suggestions: Sequence[str] = ()) -> None:
+        hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown {what} {value!r}{hint}")
+        self.value = value
+        self.suggestions = tuple(suggestions)
+
+
+class AmbiguousNameError(TmrplanError):
+    """A name matches more than one entity; the message lists them."""
+
+    def __init__(self, value: str, matches: Sequence[str]) -> None:
+        super().__init__(
+            f"{value!r} is ambiguous: it names {', '.join(repr(m) for m in matches)}; "
+            "use one of those labels"
+        )
+        self.value = value
+        self.matches = tuple(matches)
+
+
+class InvalidCaseError(TmrplanError):
+    """A case is not plannable as given (wrong level for the limb, missing region…)."""
+
+
+class EngineError(TmrplanError):
+    """The rule engine failed while evaluating facts."""

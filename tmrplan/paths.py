@@ -1,0 +1,40 @@
+"""Where the shipped data lives: the only module that knows file locations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_SOURCE_TREE = _PACKAGE.parent
+
+
+def _data_dir(name: str) -> Path:
+    # An installed wheel carries the data inside the package; a source checkout keeps it at the top.
+    packaged = _PACKAGE / "data" / name
+    return packaged if packaged.is_dir() else _SOURCE_TREE / name
+
+
+def ontology_dir() -> Path:
+    """The shipped ontology directory."""
+    return _data_dir("ontology")
+
+
+def rules_dir() -> Path:
+    """The shipped rule cards directory."""
+    return _data_dir("rules")
+
+
+def shapes_file(ontology: Path) -> Path:
+    """The SHACL shapes of an ontology directory (validated against, not loaded as knowledge)."""
+    return ontology / "shapes.ttl"
+
+
+def knowledge_files(ontology: Path) -> list[Path]:
+    """Every Turtle file of an ontology directory except the shapes, in a stable order."""
+    shapes = shapes_file(ontology)
+    return sorted(p for p in ontology.rglob("*.ttl") if p != shapes)
+
+
+def violation_queries(ontology: Path) -> list[Path]:
+    """The consistency checks: SPARQL files that must return no rows."""
+    return sorted((ontology / "queries").glob("*_violation.rq"))
