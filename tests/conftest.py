@@ -13,8 +13,16 @@ from tmrplan.kg import KnowledgeBase, load_knowledge_base
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The framework every fixture ontology shares with the shipped one: vocabulary, shapes, checks.
-FRAMEWORK = ["tmr.ttl", "shapes.ttl", "sources.ttl", "queries", "anatomy/regions.ttl",
-             "anatomy/joints.ttl", "anatomy/levels.ttl", "anatomy/roots.ttl"]
+FRAMEWORK = [
+    "tmr.ttl",
+    "shapes.ttl",
+    "sources.ttl",
+    "queries",
+    "anatomy/regions.ttl",
+    "anatomy/joints.ttl",
+    "anatomy/levels.ttl",
+    "anatomy/roots.ttl",
+]
 
 
 def copy_framework(target: Path) -> Path:

@@ -34,7 +34,9 @@ def test_transradial_removes_distal_forearm_only(mini_kb: KnowledgeBase) -> None
     effects = compute_level_effects(mini_kb, TMR.transradial)
     assert effects.muscles[PQ].status is MuscleStatus.ABSENT
     assert effects.muscles[BICEPS_SHORT].status is MuscleStatus.FUNCTIONAL
-    assert TMR.Forearm not in effects.removed_regions and TMR.DistalForearm in effects.removed_regions
+    assert (
+        TMR.Forearm not in effects.removed_regions and TMR.DistalForearm in effects.removed_regions
+    )
 
 
 def test_wrist_disarticulation_keeps_pronation(mini_kb: KnowledgeBase) -> None:

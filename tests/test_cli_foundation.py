@@ -22,14 +22,18 @@ def test_check_clean_fixture_exits_0(make_ontology: Callable[..., Path]) -> None
     assert out.startswith("ok: knowledge base 0.1.0+")
 
 
-def test_check_violation_exits_1_naming_entity_and_shape(make_ontology: Callable[..., Path]) -> None:
+def test_check_violation_exits_1_naming_entity_and_shape(
+    make_ontology: Callable[..., Path],
+) -> None:
     ontology = make_ontology('tmr:X a tmr:Muscle ; skos:prefLabel "x muscle"@en .\n')
     code, out = run("--ontology", str(ontology), "check")
     assert code == 1, out
     assert "shacl:SourcedShape: X: needs at least one dcterms:source" in out
 
 
-def test_check_unparsable_file_exits_2_without_traceback(make_ontology: Callable[..., Path]) -> None:
+def test_check_unparsable_file_exits_2_without_traceback(
+    make_ontology: Callable[..., Path],
+) -> None:
     ontology = make_ontology("tmr:A a tmr:Muscle\ntmr:B a tmr:Muscle .\n")
     code, out = run("--ontology", str(ontology), "check")
     assert code == 2, out
@@ -38,15 +42,24 @@ def test_check_unparsable_file_exits_2_without_traceback(make_ontology: Callable
 
 
 def test_show_json_for_a_muscle(make_ontology: Callable[..., Path]) -> None:
-    code, out = run("--ontology", str(make_ontology()), "show", "short head of biceps", "--format", "json")
+    code, out = run(
+        "--ontology", str(make_ontology()), "show", "short head of biceps", "--format", "json"
+    )
     assert code == 0, out
     data = json.loads(out)
     assert data["id"] == "BicepsBrachiiShortHead"
     assert data["type"] == "Muscle"
     assert data["innervated_by"][0]["path"] == [
-        "motor branch to biceps brachii short head", "musculocutaneous nerve", "C5 root"]
+        "motor branch to biceps brachii short head",
+        "musculocutaneous nerve",
+        "C5 root",
+    ]
     assert [r["label"] for r in data["spinal_roots"]] == ["C5 root", "C6 root"]
-    assert {r["label"] for r in data["acts_on"]} == {"elbow joint", "glenohumeral joint", "radioulnar joints"}
+    assert {r["label"] for r in data["acts_on"]} == {
+        "elbow joint",
+        "glenohumeral joint",
+        "radioulnar joints",
+    }
     assert {a["role"] for a in data["actions"]} == {"prime mover", "accessory"}
     assert data["sources"][0]["kind"] == "general anatomy text"
     assert data["evidence_basis"] == "general anatomy text"

@@ -33,10 +33,16 @@ def test_names_resolve_case_insensitively(mini_kb: KnowledgeBase, name: str) -> 
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("PQ", TMR.PronatorQuadratus), ("ain", TMR.AnteriorInterosseousNerve),
-     ("transhumeral", TMR.transhumeral), ("forearm", TMR.Forearm)],
+    [
+        ("PQ", TMR.PronatorQuadratus),
+        ("ain", TMR.AnteriorInterosseousNerve),
+        ("transhumeral", TMR.transhumeral),
+        ("forearm", TMR.Forearm),
+    ],
 )
-def test_synonyms_abbreviations_and_ids_resolve(mini_kb: KnowledgeBase, name: str, expected: object) -> None:
+def test_synonyms_abbreviations_and_ids_resolve(
+    mini_kb: KnowledgeBase, name: str, expected: object
+) -> None:
     assert mini_kb.get(name) == expected
 
 
@@ -48,7 +54,9 @@ def test_unknown_name_suggests_close_matches(mini_kb: KnowledgeBase) -> None:
 def test_ambiguous_name_lists_every_meaning(make_ontology: Callable[..., Path]) -> None:
     extra = 'tmr:Deltoid skos:altLabel "PQ"@en .\n'
     kb = load_knowledge_base(make_ontology(extra))
-    with pytest.raises(AmbiguousNameError, match=r"'PQ' is ambiguous: it names 'deltoid', 'pronator quadratus'"):
+    with pytest.raises(
+        AmbiguousNameError, match=r"'PQ' is ambiguous: it names 'deltoid', 'pronator quadratus'"
+    ):
         kb.get("PQ")
 
 
@@ -94,7 +102,11 @@ def test_content_change_changes_version(make_ontology: Callable[..., Path]) -> N
 @pytest.mark.parametrize(
     ("text", "line", "complaint"),
     [
-        ('tmr:A a tmr:Muscle ;\n    skos:prefLabel "unterminated ;\n', 6, "newline found in string literal"),
+        (
+            'tmr:A a tmr:Muscle ;\n    skos:prefLabel "unterminated ;\n',
+            6,
+            "newline found in string literal",
+        ),
         ("tmr:A a tmr:Muscle .\n\ntmr:B tmr:partOf tmr:C tmr:D .\n", 7, "expected '.'"),
         ("tmr:A a foo:Muscle .\n", 5, 'Prefix "foo:" not bound'),
     ],
@@ -103,7 +115,9 @@ def test_broken_turtle_names_file_line_and_complaint(
     make_ontology: Callable[..., Path], text: str, line: int, complaint: str
 ) -> None:
     ontology = make_ontology(text)
-    with pytest.raises(KnowledgeBaseError, match=rf"extra\.ttl:{line}: Turtle syntax error: .*{complaint}"):
+    with pytest.raises(
+        KnowledgeBaseError, match=rf"extra\.ttl:{line}: Turtle syntax error: .*{complaint}"
+    ):
         load_knowledge_base(ontology)
 
 

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tmrplan.kg import load_knowledge_base
-from tmrplan.validation import Violation, load_violation_queries, run_violation_query, validate_knowledge_base
 from tmrplan import paths
+from tmrplan.kg import load_knowledge_base
+from tmrplan.validation import (
+    Violation,
+    load_violation_queries,
+    run_violation_query,
+    validate_knowledge_base,
+)
 
 
 def violations_for(make_ontology: Callable[..., Path], extra: str) -> list[Violation]:
@@ -23,18 +28,32 @@ def test_mini_ontology_is_clean(make_ontology: Callable[..., Path]) -> None:
 @pytest.mark.parametrize(
     ("extra", "check", "focus"),
     [
-        ('tmr:X a tmr:Muscle ; dcterms:source tmr:src_Standring2020 .\n', "shacl:LabelShape", "X"),
+        ("tmr:X a tmr:Muscle ; dcterms:source tmr:src_Standring2020 .\n", "shacl:LabelShape", "X"),
         ('tmr:Deltoid skos:prefLabel "second label"@en .\n', "shacl:LabelShape", "Deltoid"),
         ('tmr:X a tmr:Muscle ; skos:prefLabel "x muscle"@en .\n', "shacl:SourcedShape", "X"),
-        ('tmr:X a tmr:Muscle ; skos:prefLabel "x muscle"@en ; dcterms:source tmr:src_Standring2020 .\n',
-         "shacl:MuscleShape", "X"),
-        ('tmr:B a tmr:MotorBranch ; skos:prefLabel "b"@en ; tmr:branchOf tmr:AxillaryNerve ;'
-         ' tmr:spinalRoot tmr:RootC5 ; tmr:locatedIn tmr:Arm ; dcterms:source tmr:src_Standring2020 .\n',
-         "shacl:MotorBranchShape", "B"),
-        ('tmr:P a tmr:TransferPattern ; skos:prefLabel "p"@en ; tmr:neuromaNerve tmr:AxillaryNerve ;'
-         ' dcterms:source tmr:src_Standring2020 .\n', "shacl:TransferPatternShape", "P"),
-        ('tmr:S a tmr:Source ; skos:prefLabel "s"@en ; dcterms:title "t" ; tmr:sourceKind tmr:JournalArticle ;'
-         ' tmr:doi "doi:10.1/x" .\n', "shacl:SourceShape", "S"),
+        (
+            'tmr:X a tmr:Muscle ; skos:prefLabel "x muscle"@en ; dcterms:source tmr:src_Standring2020 .\n',
+            "shacl:MuscleShape",
+            "X",
+        ),
+        (
+            'tmr:B a tmr:MotorBranch ; skos:prefLabel "b"@en ; tmr:branchOf tmr:AxillaryNerve ;'
+            " tmr:spinalRoot tmr:RootC5 ; tmr:locatedIn tmr:Arm ; dcterms:source tmr:src_Standring2020 .\n",
+            "shacl:MotorBranchShape",
+            "B",
+        ),
+        (
+            'tmr:P a tmr:TransferPattern ; skos:prefLabel "p"@en ; tmr:neuromaNerve tmr:AxillaryNerve ;'
+            " dcterms:source tmr:src_Standring2020 .\n",
+            "shacl:TransferPatternShape",
+            "P",
+        ),
+        (
+            'tmr:S a tmr:Source ; skos:prefLabel "s"@en ; dcterms:title "t" ; tmr:sourceKind tmr:JournalArticle ;'
+            ' tmr:doi "doi:10.1/x" .\n',
+            "shacl:SourceShape",
+            "S",
+        ),
     ],
 )
 def test_shapes_catch_incomplete_entities(
@@ -46,28 +65,45 @@ def test_shapes_catch_incomplete_entities(
 
 # Each violation query, the Turtle that must trip it, and the focus entity it must name.
 BROKEN = {
-    "branchof_cycle_violation": ("tmr:AxillaryNerve tmr:branchOf tmr:BranchToDeltoid .\n", "AxillaryNerve"),
-    "partof_cycle_violation": ("tmr:BicepsBrachii tmr:partOf tmr:BicepsBrachiiShortHead .\n", "BicepsBrachii"),
-    "branch_ancestry_violation": ("tmr:AxillaryNerve tmr:innervates tmr:BicepsBrachii .\n",
-                                  "BranchToBicepsBrachiiShortHead"),
+    "branchof_cycle_violation": (
+        "tmr:AxillaryNerve tmr:branchOf tmr:BranchToDeltoid .\n",
+        "AxillaryNerve",
+    ),
+    "partof_cycle_violation": (
+        "tmr:BicepsBrachii tmr:partOf tmr:BicepsBrachiiShortHead .\n",
+        "BicepsBrachii",
+    ),
+    "branch_ancestry_violation": (
+        "tmr:AxillaryNerve tmr:innervates tmr:BicepsBrachii .\n",
+        "BranchToBicepsBrachiiShortHead",
+    ),
     "target_absent_violation": (
-        "tmr:P a tmr:TransferPattern ; skos:prefLabel \"p\"@en ; tmr:neuromaNerve tmr:AnteriorInterosseousNerve ;"
+        'tmr:P a tmr:TransferPattern ; skos:prefLabel "p"@en ; tmr:neuromaNerve tmr:AnteriorInterosseousNerve ;'
         " tmr:donorNerve tmr:BranchToPronatorQuadratus ; tmr:targetMuscle tmr:PronatorQuadratus ;"
         " tmr:context tmr:transradial ; tmr:evidenceType tmr:CaseReport ; dcterms:source tmr:src_Standring2020 .\n",
-        "P"),
+        "P",
+    ),
     "donor_target_mismatch_violation": (
-        "tmr:P a tmr:TransferPattern ; skos:prefLabel \"p\"@en ; tmr:neuromaNerve tmr:MusculocutaneousNerve ;"
+        'tmr:P a tmr:TransferPattern ; skos:prefLabel "p"@en ; tmr:neuromaNerve tmr:MusculocutaneousNerve ;'
         " tmr:donorNerve tmr:BranchToDeltoid ; tmr:targetMuscle tmr:BicepsBrachiiShortHead ;"
         " tmr:context tmr:transhumeral ; tmr:evidenceType tmr:CaseReport ; dcterms:source tmr:src_Standring2020 .\n",
-        "P"),
-    "undefined_reference_violation": ("tmr:Deltoid tmr:accessoryFor tmr:ShoulderFlexon .\n", "Deltoid"),
-    "duplicate_label_violation": ('tmr:Deltoid skos:prefLabel "Pronator Quadratus"@en .\n', "pronator quadratus"),
+        "P",
+    ),
+    "undefined_reference_violation": (
+        "tmr:Deltoid tmr:accessoryFor tmr:ShoulderFlexon .\n",
+        "Deltoid",
+    ),
+    "duplicate_label_violation": (
+        'tmr:Deltoid skos:prefLabel "Pronator Quadratus"@en .\n',
+        "pronator quadratus",
+    ),
     "pattern_nerve_absent_violation": (
-        "tmr:P a tmr:TransferPattern ; skos:prefLabel \"p\"@en ; tmr:neuromaNerve tmr:AnteriorInterosseousNerve ;"
+        'tmr:P a tmr:TransferPattern ; skos:prefLabel "p"@en ; tmr:neuromaNerve tmr:AnteriorInterosseousNerve ;'
         " tmr:donorNerve tmr:BranchToDeltoid ; tmr:targetMuscle tmr:Deltoid ;"
         " tmr:context tmr:shoulder_disarticulation ; tmr:evidenceType tmr:CaseReport ;"
         " dcterms:source tmr:src_Standring2020 .\n",
-        "P"),
+        "P",
+    ),
 }
 
 

@@ -15,7 +15,7 @@ A whole muscle described only through its heads takes the status of its heads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from rdflib import URIRef
 
@@ -24,7 +24,7 @@ from tmrplan.kg import KnowledgeBase
 from tmrplan.vocab import TMR
 
 
-class MuscleStatus(str, Enum):
+class MuscleStatus(StrEnum):
     """A muscle's state after an amputation."""
 
     ABSENT = "absent"
@@ -98,7 +98,9 @@ def compute_level_effects(kb: KnowledgeBase, level: URIRef | None) -> LevelEffec
             continue
         outcomes[muscle] = _outcome(kb, muscle, actions, removed, lost_joints)
     for whole in wholes:
-        outcomes[whole] = _whole_outcome(whole, [outcomes[p] for p in muscle_parts(kb, whole) if p in outcomes])
+        outcomes[whole] = _whole_outcome(
+            whole, [outcomes[p] for p in muscle_parts(kb, whole) if p in outcomes]
+        )
     return LevelEffects(level, removed, lost_joints, outcomes)
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rdflib import Graph
 
 from tmrplan import __version__
+from tmrplan.derived import neuroma_sites_graph
 from tmrplan.describe import describe
 from tmrplan.errors import (
     AmbiguousNameError,
@@ -24,12 +26,24 @@ from tmrplan.errors import (
     UnknownEntityError,
 )
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
+from tmrplan.model import CONTEXT_FIELDS, Case
+from tmrplan.planner import Planner
+from tmrplan.report import to_json_dict, to_markdown
+from tmrplan.report import to_text as to_plan_text
+from tmrplan.rulebook import load_rulebook
+from tmrplan.ruletests import run_card_tests
 from tmrplan.validation import validate_knowledge_base
 from tmrplan.vocab import TMR
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
-_BAD_INPUT = (UnknownEntityError, AmbiguousNameError, InvalidCaseError, KnowledgeBaseError, RuleFileError)
+_BAD_INPUT = (
+    UnknownEntityError,
+    AmbiguousNameError,
+    InvalidCaseError,
+    KnowledgeBaseError,
+    RuleFileError,
+)
 
 
 class Context:
@@ -39,6 +53,7 @@ class Context:
         self.ontology = ontology
         self.rules = rules
         self._kb: KnowledgeBase | None = None
+        self._planner: Planner | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -152,7 +167,9 @@ def to_text(data: dict[str, Any]) -> str:
             for rel, refs in value.items():
                 lines.append(f"  {rel}: {', '.join(r['label'] for r in refs)}")
         elif isinstance(value, list):
-            lines.append(f"  {title}: {', '.join(v['label'] if isinstance(v, dict) else str(v) for v in value)}")
+            lines.append(
+                f"  {title}: {', '.join(v['label'] if isinstance(v, dict) else str(v) for v in value)}"
+            )
         else:
             lines.append(f"  {title}: {value}")
     lines.append(f"  evidence: {data['evidence_basis']}")
@@ -189,3 +206,244 @@ def search(obj: Context, text: str, limit: int, fmt: str) -> None:
         kind = local_name(kb.type_of(hit.entity) or hit.entity)
         via = "" if hit.matched == hit.label.casefold() else f"  (matched {hit.matched!r})"
         click.echo(f"{hit.label}  [{kind}]{via}")
+
+
+# ---------------------------------------------------------------------------------------------
+# planning, rules and export
+
+
+def _planner(obj: Context) -> Planner:
+    if obj._planner is None:
+        book = load_rulebook(obj.rules, known_sources=source_ids(obj.kb))
+        obj._planner = Planner(obj.kb, book)
+    return obj._planner
+
+
+def source_ids(kb: KnowledgeBase) -> frozenset[str]:
+    """Local names of every tmr:Source, the ids rule cards cite."""
+    return frozenset(local_name(s) for s in kb.entities(TMR.Source))
+
+
+def parse_case_line(data: object) -> Case:
+    """A case from one decoded batch line (the format of DESIGN.md).
+
+    Raises:
+        InvalidCaseError: naming the field at fault.
+    """
+    if not isinstance(data, dict):
+        raise InvalidCaseError("a case must be a JSON object")
+    unknown = sorted(
+        set(data) - {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
+    )
+    if unknown:
+        raise InvalidCaseError(f"unknown field(s) {', '.join(map(repr, unknown))}")
+    nerves = data.get("nerves")
+    if not isinstance(nerves, list) or not all(isinstance(n, str) for n in nerves):
+        raise InvalidCaseError(f"nerves must be a list of names, not {nerves!r}")
+    level = data.get("level")
+    if not isinstance(level, str):
+        raise InvalidCaseError(f"level must be a level id, not {level!r}")
+    context = data.get("context") or {}
+    if not isinstance(context, dict):
+        raise InvalidCaseError(f"context must be an object, not {context!r}")
+    return Case(
+        nerves=tuple(nerves),
+        level=level,
+        region=data.get("region"),
+        side=data.get("side"),
+        context=dict(context),
+        allow_shared_targets=bool(data.get("allow_shared_targets", False)),
+    )
+
+
+@main.command()
+@click.option("--nerve", "nerves", multiple=True, help="Neuroma nerve (repeat for several).")
+@click.option("--level", type=str, help="Amputation level id, or 'none' for an intact limb.")
+@click.option(
+    "--region", type=str, default=None, help="Region id of the neuroma (intact limb only)."
+)
+@click.option("--side", type=click.Choice(["left", "right"]), default=None)
+@click.option(
+    "--context",
+    "context_items",
+    multiple=True,
+    metavar="KEY=yes|no",
+    help=f"Case context: {', '.join(CONTEXT_FIELDS)}.",
+)
+@click.option("--allow-shared-targets", is_flag=True, help="Let two nerves share one target.")
+@click.option(
+    "--cases",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Batch: one JSON case per line.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "jsonl"]), default="text")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Text format: list every option, not the first 8."
+)
+@click.pass_obj
+def plan(
+    obj: Context,
+    nerves: tuple[str, ...],
+    level: str | None,
+    region: str | None,
+    side: str | None,
+    context_items: tuple[str, ...],
+    allow_shared_targets: bool,
+    cases: Path | None,
+    fmt: str,
+    show_all: bool,
+) -> None:
+    """Plan TMR options for one case, or for every line of a JSONL batch."""
+    planner = _planner(obj)
+    if cases is not None:
+        _plan_batch(planner, cases)
+        return
+    if not nerves or not level:
+        raise InvalidCaseError("plan needs --nerve and --level (or --cases FILE.jsonl)")
+    case = Case(
+        tuple(nerves), level, region, side, parse_context(context_items), allow_shared_targets
+    )
+    result = planner.plan(case)
+    if fmt in ("json", "jsonl"):
+        click.echo(
+            json.dumps(
+                to_json_dict(result), indent=None if fmt == "jsonl" else 2, ensure_ascii=False
+            )
+        )
+    elif fmt == "md":
+        click.echo(to_markdown(result))
+    else:
+        click.echo(to_plan_text(result, None if show_all else 8), nl=False)
+
+
+def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
+    """``KEY=yes|no`` pairs to a context dict.
+
+    Raises:
+        InvalidCaseError: for a malformed pair or unknown key (with close matches).
+    """
+    import difflib
+
+    context: dict[str, bool] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or value.lower() not in {"yes", "no", "true", "false"}:
+            raise InvalidCaseError(f"context {item!r} must look like KEY=yes or KEY=no")
+        if key not in CONTEXT_FIELDS:
+            close = difflib.get_close_matches(key, list(CONTEXT_FIELDS), 3)
+            raise UnknownEntityError("context field", key, close)
+        context[key] = value.lower() in {"yes", "true"}
+    return context
+
+
+def _plan_batch(planner: Planner, cases: Path) -> None:
+    """One plan per input line; a bad line is reported with its number and the rest still run."""
+    failures = 0
+    try:
+        lines = cases.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            case = parse_case_line(json.loads(line))
+            click.echo(json.dumps(to_json_dict(planner.plan(case)), ensure_ascii=False))
+        except json.JSONDecodeError as exc:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not JSON: {exc.msg}", err=True)
+        except (UnknownEntityError, AmbiguousNameError, InvalidCaseError) as exc:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: {exc}", err=True)
+    if failures:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@main.group()
+def rules() -> None:
+    """Governance: list the rule cards and run their own tests."""
+
+
+@rules.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def rules_list(obj: Context, fmt: str) -> None:
+    """Every card with its version, status, review date and conditions in words."""
+    book = load_rulebook(obj.rules, known_sources=source_ids(obj.kb))
+    rows = [
+        {
+            "id": c.id,
+            "version": c.version,
+            "status": c.status,
+            "scope": c.scope,
+            "severity": c.severity.value,
+            "title": c.title,
+            "when": c.conditions_in_words(),
+            "review_due": c.review_due.isoformat(),
+            "overdue": c.is_overdue(),
+            "author": c.author,
+            "reviewer": c.reviewer,
+            "sources": list(c.sources),
+        }
+        for c in book.cards
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"rules {book.version}")
+    for r in rows:
+        overdue = " OVERDUE" if r["overdue"] else ""
+        click.echo(
+            f"{r['id']} v{r['version']} [{r['status']}; {r['severity']}; review {r['review_due']}{overdue}]"
+        )
+        click.echo(f"    {r['title']}: when {r['when']}")
+
+
+@rules.command("test")
+@click.pass_obj
+def rules_test(obj: Context) -> None:
+    """Run every card's own tests; exit 1 if any fails."""
+    book = load_rulebook(obj.rules, known_sources=source_ids(obj.kb))
+    results = run_card_tests(book)
+    failed = 0
+    for card in book.running:
+        mine = [r for r in results if r.card is card]
+        bad = [r for r in mine if not r.passed]
+        failed += len(bad)
+        click.echo(
+            f"{'PASS' if not bad else 'FAIL'} {card.id} v{card.version} ({len(mine) - len(bad)}/{len(mine)})"
+        )
+        for r in bad:
+            expected = "fire" if r.test.expect_fire else "not fire"
+            click.echo(f"    {r.test.name!r}: expected the rule to {expected}")
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld"]), default="ttl")
+@click.option("--derived", is_flag=True, help="Add the neuroma sites and their candidate donors.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file (atomically) instead of standard output.",
+)
+@click.pass_obj
+def export(obj: Context, fmt: str, derived: bool, output: Path | None) -> None:
+    """Export the knowledge base as Turtle or JSON-LD, optionally with derived neuroma sites."""
+    graph = Graph()
+    for triple in obj.kb.graph:
+        graph.add(triple)
+    for prefix, namespace in obj.kb.graph.namespaces():
+        graph.bind(prefix, namespace)
+    if derived:
+        graph += neuroma_sites_graph(_planner(obj).index)
+    text = graph.serialize(format="turtle" if fmt == "ttl" else "json-ld")
+    if output is None:
+        click.echo(text)
+        return
+    temporary = output.with_name(output.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(output)  # atomic on one filesystem: readers see the old file or the new one

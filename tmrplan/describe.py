@@ -164,7 +164,11 @@ _OTHER_RELATIONS = (
 def _describe_muscle(kb: KnowledgeBase, muscle: URIRef) -> dict[str, Any]:
     innervated_by = []
     for nerve in supplying_branches(kb, muscle):
-        supplied = [m for m in kb.objects(nerve, TMR.innervates) if m == muscle or m in muscle_parts(kb, muscle)]
+        supplied = [
+            m
+            for m in kb.objects(nerve, TMR.innervates)
+            if m == muscle or m in muscle_parts(kb, muscle)
+        ]
         innervated_by.append(
             {
                 **to_ref(kb, nerve),

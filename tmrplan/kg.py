@@ -254,11 +254,16 @@ class KnowledgeBase:
 
     def suggest(self, name: str, limit: int = 3, cls: URIRef | None = None) -> list[str]:
         """The closest known names to ``name``, optionally only of one class."""
-        pool = self._names if cls is None else {
-            k: v for k, v in self._names.items() if any(self.is_a(e, cls) for e in v)
-        }
-        close = difflib.get_close_matches(name.strip().casefold(), list(pool), n=limit, cutoff=0.6)
-        return [self.label(next(iter(pool[c]))) if len(pool[c]) == 1 else c for c in close]
+        pool = (
+            self._names
+            if cls is None
+            else {k: v for k, v in self._names.items() if any(self.is_a(e, cls) for e in v)}
+        )
+        close = difflib.get_close_matches(
+            name.strip().casefold(), list(pool), n=limit * 3, cutoff=0.6
+        )
+        names = [self.label(next(iter(pool[c]))) if len(pool[c]) == 1 else c for c in close]
+        return list(dict.fromkeys(names))[:limit]  # a label and its synonym can name one entity
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Fuzzy, synonym-aware search over every name; best matches first.

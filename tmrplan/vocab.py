@@ -35,4 +35,10 @@ ENTITY_CLASSES = (
     TMR.SourceKind,
     TMR.Phase,
 )
-NERVE_CLASSES = (TMR.SpinalRoot, TMR.PlexusPart, TMR.MotorBranch, TMR.CutaneousNerve, TMR.MixedNerve)
+NERVE_CLASSES = (
+    TMR.SpinalRoot,
+    TMR.PlexusPart,
+    TMR.MotorBranch,
+    TMR.CutaneousNerve,
+    TMR.MixedNerve,
+)

@@ -1,0 +1,236 @@
+"""Candidate donors and their facts, from anatomy (not from a lookup table of transfers).
+
+A candidate is a motor branch whose muscle is present after the amputation and whose entry point
+lies in the neuroma's region (or a part or parent of it), or in an adjacent region. Everything is
+answered from indexes built once in :class:`AnatomyIndex`, so a plan never scans the graph.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import URIRef
+
+from tmrplan.amputation import LevelEffects, MuscleStatus, compute_level_effects
+from tmrplan.describe import muscle_parts
+from tmrplan.errors import InvalidCaseError, UnknownEntityError
+from tmrplan.kg import KnowledgeBase
+from tmrplan.model import LEVEL_IDS
+from tmrplan.vocab import TMR
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a neuroma lies: the level (None for an intact limb) and the region."""
+
+    level: URIRef | None
+    region: URIRef
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A donor branch and the muscle it supplies, for one neuroma nerve at one site."""
+
+    nerve: URIRef
+    branch: URIRef
+    muscle: URIRef
+    region_distance: int
+
+
+class AnatomyIndex:
+    """Everything the planner asks of the graph, computed once at load.
+
+    Example:
+        >>> from tmrplan.kg import load_knowledge_base
+        >>> index = AnatomyIndex(load_knowledge_base())
+        >>> site = index.site("transhumeral", None)
+        >>> any(c.muscle == TMR.BicepsBrachiiShortHead
+        ...     for c in index.candidates(TMR.MedianNerve, site))
+        True
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.effects: dict[URIRef | None, LevelEffects] = {None: compute_level_effects(kb, None)}
+        for level in kb.level_ids.values():
+            self.effects[level] = compute_level_effects(kb, level)
+        self.branches_by_region: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for branch in kb.entities(TMR.MotorBranch):
+            for region in kb.objects(branch, TMR.locatedIn):
+                self.branches_by_region[region].append(branch)
+        self.movers: dict[URIRef, set[URIRef]] = defaultdict(set)
+        for muscle in kb.entities(TMR.Muscle):
+            for action in kb.objects(muscle, TMR.performs):
+                self.movers[action].add(muscle)
+        self.supply: dict[URIRef, set[URIRef]] = {
+            m: set(kb.subjects(TMR.innervates, m)) for m in kb.entities(TMR.Muscle)
+        }
+        self.family: dict[URIRef, set[URIRef]] = {}
+        for muscle in kb.entities(TMR.Muscle):
+            wholes = set(kb.objects(muscle, TMR.partOf))
+            self.family[muscle] = {muscle} | muscle_parts(kb, muscle) | wholes
+        self.patterns: dict[tuple[URIRef, URIRef, URIRef], list[URIRef]] = defaultdict(list)
+        for pattern in kb.entities(TMR.TransferPattern):
+            for context in kb.objects(pattern, TMR.context):
+                for nerve in kb.objects(pattern, TMR.neuromaNerve):
+                    for donor in kb.objects(pattern, TMR.donorNerve):
+                        self.patterns[(context, nerve, donor)].append(pattern)
+        self._reach: dict[URIRef, set[URIRef]] = {}
+        for nerve in kb.entities(TMR.Nerve):
+            regions = set(kb.objects(nerve, TMR.coursesThrough)) | set(
+                kb.objects(nerve, TMR.locatedIn)
+            )
+            self._reach[nerve] = regions
+
+    # ------------------------------------------------------------------ sites
+    def site(self, level_id: str, region_id: str | None) -> Site:
+        """Resolve a level id (and, for ``none``, a region id) to a site.
+
+        Raises:
+            UnknownEntityError: for an unknown level or region id, with close matches.
+            InvalidCaseError: for a region given with an amputation, or missing without one.
+        """
+        kb = self.kb
+        if level_id not in LEVEL_IDS:
+            import difflib
+
+            raise UnknownEntityError(
+                "level", level_id, difflib.get_close_matches(level_id, LEVEL_IDS, 3)
+            )
+        if level_id == "none":
+            if not region_id:
+                raise InvalidCaseError(
+                    "an intact limb (level 'none') needs --region: where the neuroma is"
+                )
+            region = kb.region_ids.get(region_id)
+            if region is None:
+                import difflib
+
+                raise UnknownEntityError(
+                    "region",
+                    region_id,
+                    difflib.get_close_matches(region_id, list(kb.region_ids), 3),
+                )
+            return Site(None, region)
+        if region_id:
+            raise InvalidCaseError(
+                f"region {region_id!r} is only for an intact limb; at level {level_id!r} the neuroma "
+                "lies in the stump region"
+            )
+        level = kb.level_ids[level_id]
+        return Site(level, kb.objects(level, TMR.stumpRegion)[0])
+
+    def around(self, region: URIRef) -> set[URIRef]:
+        """The region with its parts and the regions containing it ("the same region")."""
+        return self.kb.region_and_parts(region) | set(self.kb.region_ancestors(region))
+
+    def adjacent(self, region: URIRef) -> set[URIRef]:
+        """Regions adjacent to the region, its parts or its parents, with their parts."""
+        near: set[URIRef] = set()
+        for r in self.around(region):
+            for a in self.kb.objects(r, TMR.adjacentTo) + self.kb.subjects(TMR.adjacentTo, r):
+                near |= self.kb.region_and_parts(a)
+        return near - self.around(region)
+
+    def reaches(self, nerve: URIRef, site: Site) -> bool:
+        """Whether a nerve runs through the site's region, so that a neuroma of it can lie there."""
+        return bool(self._reach.get(nerve, set()) & self.around(site.region))
+
+    def check_nerve(self, nerve: URIRef, site: Site) -> None:
+        """Refuse a neuroma nerve that cannot be at the site, saying where it does run.
+
+        Raises:
+            InvalidCaseError: for a non-nerve, or a nerve that does not reach the site's region.
+        """
+        kb = self.kb
+        if not kb.is_a(nerve, TMR.Nerve):
+            kind = kb.type_of(nerve)
+            raise InvalidCaseError(
+                f"{kb.label(nerve)!r} is a {kb.label(kind) if kind else 'thing'}, not a nerve"
+            )
+        if not self.reaches(nerve, site):
+            where = sorted(kb.label(r) for r in self._reach.get(nerve, set()))
+            at = f"the {kb.label(site.region)}" + (
+                f" (stump of {kb.label(site.level)})" if site.level else ""
+            )
+            runs = (
+                f"; it runs through: {', '.join(where)}"
+                if where
+                else "; no course is recorded for it"
+            )
+            raise InvalidCaseError(f"{kb.label(nerve)!r} does not reach {at}{runs}")
+
+    # ------------------------------------------------------------------ candidates and facts
+    def candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:
+        """Motor branches near the site whose muscle is still present."""
+        effects = self.effects[site.level]
+        found = []
+        for distance, regions in ((0, self.around(site.region)), (1, self.adjacent(site.region))):
+            for region in sorted(regions):
+                if effects.is_removed(region):
+                    continue
+                for branch in self.branches_by_region.get(region, []):
+                    if branch == nerve:
+                        continue
+                    for muscle in self.kb.objects(branch, TMR.innervates):
+                        outcome = effects.muscles.get(muscle)
+                        if outcome and outcome.status is not MuscleStatus.ABSENT:
+                            found.append(Candidate(nerve, branch, muscle, distance))
+        unique = {(c.branch, c.muscle): c for c in reversed(found)}  # keep the nearest
+        return sorted(unique.values(), key=lambda c: (c.region_distance, self.kb.label(c.branch)))
+
+    def published(self, candidate: Candidate, site: Site) -> list[URIRef]:
+        """Published patterns for this nerve and donor in this context (level, or region and parents)."""
+        contexts = (
+            [site.level] if site.level else [site.region, *self.kb.region_ancestors(site.region)]
+        )
+        found: list[URIRef] = []
+        for context in contexts:
+            found += self.patterns.get((context, candidate.nerve, candidate.branch), [])
+        return found
+
+    def facts(self, candidate: Candidate, site: Site, context: dict[str, bool]) -> dict[str, Any]:
+        """The plain facts rules read for one candidate (absent keys are unknown inputs)."""
+        kb = self.kb
+        effects = self.effects[site.level]
+        outcome = effects.muscles[candidate.muscle]
+        prime = set(kb.objects(candidate.muscle, TMR.primeMoverFor))
+        without_backup = [a for a in outcome.kept if not self.other_movers(candidate, a, effects)]
+        facts: dict[str, Any] = {
+            "muscle_present": outcome.status is not MuscleStatus.ABSENT,
+            "actions_total": len(outcome.kept) + len(outcome.lost),
+            "actions_lost": len(outcome.lost),
+            "actions_kept": len(outcome.kept),
+            "prime_actions_kept": len(outcome.kept & prime),
+            "kept_actions_without_other_mover": len(without_backup),
+            "only_supply": self.supply.get(candidate.muscle, set()) == {candidate.branch},
+            "region_distance": candidate.region_distance,
+            "published_pattern": bool(self.published(candidate, site)),
+            "donor_from_neuroma_nerve": candidate.nerve in kb.ancestors(candidate.branch),
+        }
+        donor_mm = kb.value(candidate.branch, TMR.diameterMm)
+        nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
+        if donor_mm and nerve_mm:
+            small, large = sorted((float(donor_mm), float(nerve_mm)))
+            facts["diameter_ratio"] = round(large / small, 2)
+        for key in ("myoelectric_prosthesis", "strength_needs"):
+            if key in context:
+                facts[key] = context[key]
+        return facts
+
+    def other_movers(
+        self, candidate: Candidate, action: URIRef, effects: LevelEffects
+    ) -> list[URIRef]:
+        """Other remaining muscles, with a supply other than this donor, that still perform ``action``."""
+        movers = []
+        for muscle in self.movers.get(action, set()):
+            if muscle in self.family[candidate.muscle]:
+                continue
+            outcome = effects.muscles.get(muscle)
+            if outcome is None or action not in outcome.kept:
+                continue
+            if self.supply.get(muscle, set()) - {candidate.branch} or muscle_parts(self.kb, muscle):
+                movers.append(muscle)
+        return sorted(movers, key=self.kb.label)
