@@ -1,0 +1,100 @@
+"""The durable-rules adapter: card tests at its interface, the whitelist, and threads."""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from tmrplan import paths
+from tmrplan.engine import RuleEngine, to_ruleset
+from tmrplan.errors import EngineError
+from tmrplan.rulebook import FACTS, RuleBook, load_rulebook
+from tmrplan.ruletests import run_card_tests
+
+
+@pytest.fixture(scope="module")
+def book() -> RuleBook:
+    return load_rulebook()
+
+
+@pytest.fixture(scope="module")
+def engine(book: RuleBook) -> RuleEngine:
+    return RuleEngine(book)
+
+
+def test_every_card_test_passes(book: RuleBook, engine: RuleEngine) -> None:
+    results = run_card_tests(book, engine)
+    failed = [f"{r.card.id}: {r.test.name}" for r in results if not r.passed]
+    assert not failed
+    assert len(results) >= 3 * len(book.running)
+
+
+def test_compiled_ruleset_names_only_whitelisted_actions(book: RuleBook) -> None:
+    ruleset = to_ruleset(book.running)
+    assert {rule["run"] for rule in ruleset.values()} == {f"record_flag:{c.id}" for c in book.running}
+
+
+def test_unlisted_action_is_refused(engine: RuleEngine) -> None:
+    with pytest.raises(EngineError, match="not on the whitelist"):
+        engine._host.get_action("os.system")
+
+
+def test_missing_fact_fires_nothing(engine: RuleEngine) -> None:
+    assert engine.evaluate([{"scope": "option"}]) == [set()]
+
+
+def test_two_engines_coexist_in_one_process(book: RuleBook) -> None:
+    first, second = RuleEngine(book), RuleEngine(book)
+    fact = {"scope": "option", "actions_kept": 0}
+    assert first.evaluate([fact]) == second.evaluate([fact])
+
+
+def test_facts_do_not_leak_between_evaluations(engine: RuleEngine) -> None:
+    assert "TMR-DONOR-REDUNDANT" in engine.evaluate([{"scope": "option", "actions_kept": 0}])[0]
+    assert engine.evaluate([{"scope": "option", "actions_kept": 2, "actions_lost": 0}])[0] == {
+        "TMR-DONOR-FUNCTIONAL"
+    }
+
+
+def random_facts(rng: random.Random) -> dict[str, object]:
+    facts: dict[str, object] = {"scope": "option"}
+    for name, spec in FACTS.items():
+        if spec.scope == "case" or rng.random() < 0.3:
+            continue  # leave some inputs unknown
+        if spec.type is bool:
+            facts[name] = rng.random() < 0.5
+        elif spec.type is int:
+            facts[name] = rng.randint(0, 3)
+        else:
+            facts[name] = round(rng.uniform(0.5, 4.0), 2)
+    return facts
+
+
+def test_stress_8_threads_by_5000_evaluations_match_one_thread(engine: RuleEngine) -> None:
+    rng = random.Random(20261123)
+    cases = [random_facts(rng) for _ in range(500)]
+    expected = [engine.evaluate([case])[0] for case in cases]
+    errors: list[str] = []
+
+    def worker(offset: int) -> None:
+        for i in range(5000):
+            index = (i * 7 + offset) % len(cases)
+            got = engine.evaluate([cases[index]])[0]
+            if got != expected[index]:
+                errors.append(f"thread {offset}, case {index}: {got} != {expected[index]}")
+                return
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+
+
+def test_cards_load_from_the_shipped_directory() -> None:
+    assert (paths.rules_dir() / "donor_redundant.yaml").is_file()
+    assert isinstance(paths.rules_dir(), Path)
