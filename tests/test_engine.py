@@ -34,7 +34,9 @@ def test_every_card_test_passes(book: RuleBook, engine: RuleEngine) -> None:
 
 def test_compiled_ruleset_names_only_whitelisted_actions(book: RuleBook) -> None:
     ruleset = to_ruleset(book.running)
-    assert {rule["run"] for rule in ruleset.values()} == {f"record_flag:{c.id}" for c in book.running}
+    assert {rule["run"] for rule in ruleset.values()} == {
+        f"record_flag:{c.id}" for c in book.running
+    }
 
 
 def test_unlisted_action_is_refused(engine: RuleEngine) -> None:
@@ -76,13 +78,13 @@ def random_facts(rng: random.Random) -> dict[str, object]:
 def test_stress_8_threads_by_5000_evaluations_match_one_thread(engine: RuleEngine) -> None:
     rng = random.Random(20261123)
     cases = [random_facts(rng) for _ in range(500)]
-    expected = [engine.evaluate([case])[0] for case in cases]
+    expected = [engine.evaluate_uncached([case])[0] for case in cases]
     errors: list[str] = []
 
     def worker(offset: int) -> None:
         for i in range(5000):
             index = (i * 7 + offset) % len(cases)
-            got = engine.evaluate([cases[index]])[0]
+            got = engine.evaluate_uncached([cases[index]])[0]
             if got != expected[index]:
                 errors.append(f"thread {offset}, case {index}: {got} != {expected[index]}")
                 return

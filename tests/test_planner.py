@@ -24,8 +24,12 @@ def planner(kb: KnowledgeBase) -> Planner:
 
 
 def test_transhumeral_three_nerves_get_three_different_targets(planner: Planner) -> None:
-    plan = planner.plan(Case(("median nerve", "ulnar nerve", "radial nerve"), "transhumeral", side="left"))
-    chosen = [n.options[n.assigned_rank - 1].target_muscle.id for n in plan.nerves if n.assigned_rank]
+    plan = planner.plan(
+        Case(("median nerve", "ulnar nerve", "radial nerve"), "transhumeral", side="left")
+    )
+    chosen = [
+        n.options[n.assigned_rank - 1].target_muscle.id for n in plan.nerves if n.assigned_rank
+    ]
     assert len(chosen) == 3 and len(set(chosen)) == 3
     for nerve in plan.nerves:
         assert len(nerve.options) > 1  # a list of options, never a single directive
@@ -36,7 +40,9 @@ def test_transhumeral_three_nerves_get_three_different_targets(planner: Planner)
 
 def test_median_transhumeral_lists_the_published_biceps_short_head(planner: Planner) -> None:
     plan = planner.plan(Case(("median nerve",), "transhumeral"))
-    option = next(o for o in plan.nerves[0].options if o.target_muscle.id == "BicepsBrachiiShortHead")
+    option = next(
+        o for o in plan.nerves[0].options if o.target_muscle.id == "BicepsBrachiiShortHead"
+    )
     assert option.donor_status is DonorStatus.REDUNDANT
     assert option.evidence and option.evidence[0]["sources"]
     assert "TMR-PUBLISHED-PATTERN" in {f.rule_id for f in option.flags}
@@ -56,24 +62,46 @@ def test_stated_context_fires_case_rules(planner: Planner) -> None:
 
 def test_every_plan_carries_versions_and_notice(planner: Planner, kb: KnowledgeBase) -> None:
     plan = planner.plan(Case(("ulnar nerve",), "transradial"))
-    assert plan.kb_version == kb.version and plan.rules_version.endswith(planner.rulebook.version[-12:])
+    assert plan.kb_version == kb.version and plan.rules_version.endswith(
+        planner.rulebook.version[-12:]
+    )
     assert "not directives" in plan.notice
 
 
 @pytest.mark.parametrize(
     ("case", "error", "message"),
     [
-        (Case(("sural nerve",), "transhumeral"), InvalidCaseError, "'sural nerve' does not reach the arm"),
+        (
+            Case(("sural nerve",), "transhumeral"),
+            InvalidCaseError,
+            "'sural nerve' does not reach the arm",
+        ),
         (Case(("median nrve",), "transhumeral"), UnknownEntityError, "did you mean 'median nerve'"),
-        (Case(("median nerve",), "transhumerall"), UnknownEntityError, "unknown level 'transhumerall'; did you mean 'transhumeral'"),
+        (
+            Case(("median nerve",), "transhumerall"),
+            UnknownEntityError,
+            "unknown level 'transhumerall'; did you mean 'transhumeral'",
+        ),
         (Case(("sural nerve",), "none"), InvalidCaseError, "needs --region"),
-        (Case(("sural nerve",), "none", region="legg"), UnknownEntityError, "unknown region 'legg'; did you mean 'leg'"),
-        (Case(("median nerve",), "transhumeral", region="arm"), InvalidCaseError, "only for an intact limb"),
+        (
+            Case(("sural nerve",), "none", region="legg"),
+            UnknownEntityError,
+            "unknown region 'legg'; did you mean 'leg'",
+        ),
+        (
+            Case(("median nerve",), "transhumeral", region="arm"),
+            InvalidCaseError,
+            "only for an intact limb",
+        ),
         (Case(("biceps brachii",), "transhumeral"), InvalidCaseError, "is a muscle, not a nerve"),
         (Case(("median nerve", "median nerve"), "transhumeral"), InvalidCaseError, "listed twice"),
         (Case((), "transhumeral"), InvalidCaseError, "at least one neuroma nerve"),
         (Case(("median nerve",), "transhumeral", side="up"), InvalidCaseError, "side 'up'"),
-        (Case(("median nerve",), "transhumeral", context={"smoker": True}), InvalidCaseError, "unknown context field"),
+        (
+            Case(("median nerve",), "transhumeral", context={"smoker": True}),
+            InvalidCaseError,
+            "unknown context field",
+        ),
     ],
 )
 def test_bad_cases_are_refused_with_the_value_named(

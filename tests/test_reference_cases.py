@@ -36,8 +36,14 @@ def project(plan: Plan) -> dict[str, Any]:
                 "nerve": n.nerve.id,
                 "assigned_rank": n.assigned_rank,
                 "options": [
-                    [o.rank, o.donor_nerve.id, o.target_muscle.id, o.donor_status.value,
-                     o.strength_loss_risk.value, sorted(f.rule_id for f in o.flags)]
+                    [
+                        o.rank,
+                        o.donor_nerve.id,
+                        o.target_muscle.id,
+                        o.donor_status.value,
+                        o.strength_loss_risk.value,
+                        sorted(f.rule_id for f in o.flags),
+                    ]
                     for o in n.options
                 ],
             }
@@ -52,9 +58,22 @@ def test_there_are_at_least_25_reference_cases_covering_every_level() -> None:
     cases = [json.loads(p.read_text(encoding="utf-8"))["case"] for p in CASES]
     assert len(cases) >= 25
     levels = {c["level"] for c in cases}
-    assert levels >= {"shoulder_disarticulation", "transhumeral", "elbow_disarticulation", "transradial",
-                      "wrist_disarticulation", "partial_hand", "digit", "hip_disarticulation", "transfemoral",
-                      "knee_disarticulation", "transtibial", "ankle_disarticulation", "partial_foot", "none"}
+    assert levels >= {
+        "shoulder_disarticulation",
+        "transhumeral",
+        "elbow_disarticulation",
+        "transradial",
+        "wrist_disarticulation",
+        "partial_hand",
+        "digit",
+        "hip_disarticulation",
+        "transfemoral",
+        "knee_disarticulation",
+        "transtibial",
+        "ankle_disarticulation",
+        "partial_foot",
+        "none",
+    }
     assert any(len(c["nerves"]) > 1 for c in cases) and any(len(c["nerves"]) == 1 for c in cases)
 
 
@@ -63,7 +82,10 @@ def test_reference_case_matches_golden(planner: Planner, path: Path) -> None:
     stored = json.loads(path.read_text(encoding="utf-8"))
     actual = project(planner.plan(parse_case_line(stored["case"])))
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(json.dumps({"case": stored["case"], "expected": actual}, indent=1) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps({"case": stored["case"], "expected": actual}, indent=1) + "\n",
+            encoding="utf-8",
+        )
         return
     assert "expected" in stored, f"{path.name} has no golden plan yet: run UPDATE_GOLDEN=1"
     assert actual == stored["expected"]

@@ -77,6 +77,10 @@ class AnatomyIndex:
                 for nerve in kb.objects(pattern, TMR.neuromaNerve):
                     for donor in kb.objects(pattern, TMR.donorNerve):
                         self.patterns[(context, nerve, donor)].append(pattern)
+        self._around: dict[URIRef, frozenset[URIRef]] = {}
+        self._adjacent: dict[URIRef, frozenset[URIRef]] = {}
+        self.has_parts = {m for m in kb.entities(TMR.Muscle) if muscle_parts(kb, m)}
+        self.ancestors = {b: frozenset(kb.ancestors(b)) for b in kb.entities(TMR.MotorBranch)}
         self._reach: dict[URIRef, set[URIRef]] = {}
         for nerve in kb.entities(TMR.Nerve):
             regions = set(kb.objects(nerve, TMR.coursesThrough)) | set(
@@ -122,17 +126,27 @@ class AnatomyIndex:
         level = kb.level_ids[level_id]
         return Site(level, kb.objects(level, TMR.stumpRegion)[0])
 
-    def around(self, region: URIRef) -> set[URIRef]:
+    def around(self, region: URIRef) -> frozenset[URIRef]:
         """The region with its parts and the regions containing it ("the same region")."""
-        return self.kb.region_and_parts(region) | set(self.kb.region_ancestors(region))
+        found = self._around.get(region)
+        if found is None:
+            found = frozenset(
+                self.kb.region_and_parts(region) | set(self.kb.region_ancestors(region))
+            )
+            self._around[region] = found
+        return found
 
-    def adjacent(self, region: URIRef) -> set[URIRef]:
+    def adjacent(self, region: URIRef) -> frozenset[URIRef]:
         """Regions adjacent to the region, its parts or its parents, with their parts."""
-        near: set[URIRef] = set()
-        for r in self.around(region):
-            for a in self.kb.objects(r, TMR.adjacentTo) + self.kb.subjects(TMR.adjacentTo, r):
-                near |= self.kb.region_and_parts(a)
-        return near - self.around(region)
+        found = self._adjacent.get(region)
+        if found is None:
+            near: set[URIRef] = set()
+            for r in self.around(region):
+                for a in self.kb.objects(r, TMR.adjacentTo) + self.kb.subjects(TMR.adjacentTo, r):
+                    near |= self.kb.region_and_parts(a)
+            found = frozenset(near - self.around(region))
+            self._adjacent[region] = found
+        return found
 
     def reaches(self, nerve: URIRef, site: Site) -> bool:
         """Whether a nerve runs through the site's region, so that a neuroma of it can lie there."""
@@ -208,7 +222,7 @@ class AnatomyIndex:
             "only_supply": self.supply.get(candidate.muscle, set()) == {candidate.branch},
             "region_distance": candidate.region_distance,
             "published_pattern": bool(self.published(candidate, site)),
-            "donor_from_neuroma_nerve": candidate.nerve in kb.ancestors(candidate.branch),
+            "donor_from_neuroma_nerve": candidate.nerve in self.ancestors.get(candidate.branch, ()),
         }
         donor_mm = kb.value(candidate.branch, TMR.diameterMm)
         nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
@@ -231,6 +245,6 @@ class AnatomyIndex:
             outcome = effects.muscles.get(muscle)
             if outcome is None or action not in outcome.kept:
                 continue
-            if self.supply.get(muscle, set()) - {candidate.branch} or muscle_parts(self.kb, muscle):
+            if self.supply.get(muscle, set()) - {candidate.branch} or muscle in self.has_parts:
                 movers.append(muscle)
         return sorted(movers, key=self.kb.label)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -101,8 +102,12 @@ class RuleEngine:
         True
     """
 
-    def __init__(self, rulebook: RuleBook) -> None:
+    def __init__(self, rulebook: RuleBook, memo_size: int = 4096) -> None:
         self.rulebook = rulebook
+        # Rules are pure functions of the facts, and plans repeat fact sets a lot (every redundant
+        # donor looks alike), so results are memoised per distinct fact set, per engine.
+        self._memo: OrderedDict[tuple[tuple[str, Any], ...], frozenset[str]] = OrderedDict()
+        self._memo_size = memo_size
         self._cards = rulebook.running
         self._host = _host()
         # durable refuses a name registered twice in one host: every engine gets its own name.
@@ -119,11 +124,34 @@ class RuleEngine:
                 raise EngineError(f"durable-rules refused the compiled rules: {exc}") from exc
 
     def evaluate(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
-        """For each fact dict, the ids of the rules that fired on it.
+        """For each fact dict, the ids of the rules that fired on it (memoised per fact set).
 
         Args:
             facts: dicts with a ``scope`` ("option" or "case") and fact values; a missing key means
                 the input is unknown, and no condition on it can match.
+
+        Raises:
+            EngineError: if durable fails or an action stored an error.
+        """
+        keys = [tuple(sorted(f.items())) for f in facts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._memo))
+        if todo:
+            for key, fired in zip(
+                todo, self.evaluate_uncached([dict(k) for k in todo]), strict=True
+            ):
+                self._memo[key] = frozenset(fired)
+                if len(self._memo) > self._memo_size:
+                    self._memo.popitem(last=False)
+        results = []
+        for key in keys:
+            fired = self._memo.get(key)
+            if fired is None:  # evicted within this call by a very large batch
+                fired = frozenset(self.evaluate_uncached([dict(key)])[0])
+            results.append(set(fired))
+        return results
+
+    def evaluate_uncached(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
+        """For each fact dict, the ids of the rules that fired on it, always asking durable.
 
         Raises:
             EngineError: if durable fails or an action stored an error.

@@ -22,6 +22,10 @@ from tmrplan import paths
 from tmrplan.errors import AmbiguousNameError, KnowledgeBaseError, UnknownEntityError
 from tmrplan.vocab import DCTERMS, ENTITY_CLASSES, NERVE_CLASSES, ONTOLOGY_IRI, OWL, RDF, SKOS, TMR
 
+# Resolved once: attribute access on an rdflib Namespace builds a new URIRef every time.
+_NERVE = TMR.Nerve
+_NERVE_KINDS = frozenset((*NERVE_CLASSES, _NERVE))
+
 # Object properties that become edges of the anatomy view (predicate kept as an edge attribute).
 ANATOMY_PREDICATES = (
     TMR.branchOf,
@@ -136,6 +140,7 @@ class KnowledgeBase:
     _out: dict[URIRef, dict[URIRef, list[URIRef]]] = field(default_factory=dict)
     _in: dict[URIRef, dict[URIRef, list[URIRef]]] = field(default_factory=dict)
     level_ids: dict[str, URIRef] = field(default_factory=dict)
+    _by_type: dict[URIRef, list[URIRef]] = field(default_factory=dict)
     region_ids: dict[str, URIRef] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ index building
@@ -172,9 +177,9 @@ class KnowledgeBase:
         self._out = {s: {p: sorted(set(v)) for p, v in d.items()} for s, d in out.items()}
         self._in = {o: {p: sorted(set(v)) for p, v in d.items()} for o, d in inc.items()}
         for level, level_id in g.subject_objects(TMR.levelId):
-            self.level_ids[str(level_id)] = URIRef(level)
+            self.level_ids[str(level_id)] = URIRef(str(level))
         for region, region_id in g.subject_objects(TMR.regionId):
-            self.region_ids[str(region_id)] = URIRef(region)
+            self.region_ids[str(region_id)] = URIRef(str(region))
 
     def names_of(self, entity: URIRef) -> list[str]:
         """Every name an entity answers to: labels, synonyms, ids and its IRI's local name."""
@@ -212,13 +217,17 @@ class KnowledgeBase:
     def is_a(self, entity: URIRef, cls: URIRef) -> bool:
         """Whether an entity's reported type is ``cls`` (or a nerve subclass, for tmr:Nerve)."""
         kind = self.types.get(entity)
-        if cls == TMR.Nerve:
-            return kind in NERVE_CLASSES or kind == TMR.Nerve
+        if cls == _NERVE:
+            return kind in _NERVE_KINDS
         return kind == cls
 
     def entities(self, cls: URIRef) -> list[URIRef]:
-        """All entities whose reported type is ``cls``, sorted by label."""
-        return sorted((e for e in self.types if self.is_a(e, cls)), key=self.label)
+        """All entities whose reported type is ``cls``, sorted by label (indexed at first use)."""
+        found = self._by_type.get(cls)
+        if found is None:
+            found = sorted((e for e in self.types if self.is_a(e, cls)), key=self.label)
+            self._by_type[cls] = found
+        return found
 
     def sources_of(self, entity: URIRef) -> list[URIRef]:
         """The ``dcterms:source`` of an entity."""

@@ -77,6 +77,11 @@ class Planner:
         self.index = AnatomyIndex(kb)
         self.engine = engine or RuleEngine(rulebook)
         self._cards = {c.id: c for c in rulebook.running}
+        # Clinical content and pattern evidence are the same for every plan: built once.
+        self._alternatives = tuple(self._clinical(TMR.Procedure, TMR.alternativeTo))
+        self._instructions = tuple(self._clinical(TMR.Instruction, TMR.instructionFor))
+        self._risks = tuple(self._clinical(TMR.Risk, TMR.riskOf))
+        self._evidence = {p: self._pattern_evidence(p) for p in kb.entities(TMR.TransferPattern)}
 
     # ------------------------------------------------------------------ public
     def plan(self, case: Case) -> Plan:
@@ -112,9 +117,9 @@ class Planner:
             rules_version=self.rulebook.version,
             nerves=nerve_plans,
             case_flags=tuple(self._flag(self._cards[r], case_facts) for r in sorted(case_rules)),
-            alternatives=tuple(self._clinical(TMR.Procedure, TMR.alternativeTo)),
-            instructions=tuple(self._clinical(TMR.Instruction, TMR.instructionFor)),
-            risks=tuple(self._clinical(TMR.Risk, TMR.riskOf)),
+            alternatives=self._alternatives,
+            instructions=self._instructions,
+            risks=self._risks,
             unknowns=tuple(self._unknowns(case, nerve_plans)),
             notice=NOTICE,
         )
@@ -197,7 +202,7 @@ class Planner:
 
     def _assign(self, ranked: dict[URIRef, list[_Draft]], shared: bool) -> dict[URIRef, int]:
         """Give each nerve a different target (unless sharing is allowed), preferring better ranks."""
-        if shared:
+        if shared or len(ranked) == 1:
             return {nerve: 1 for nerve, drafts in ranked.items() if drafts}
         graph = nx.Graph()
         for nerve, drafts in ranked.items():
@@ -244,7 +249,7 @@ class Planner:
 
     def _option(self, rank: int, draft: _Draft, site: Site) -> Option:
         candidate = draft.candidate
-        evidence = tuple(self._pattern_evidence(p) for p in self.index.published(candidate, site))
+        evidence = tuple(self._evidence[p] for p in self.index.published(candidate, site))
         flags = tuple(
             self._flag(self._cards[r], draft.facts)
             for r in sorted(draft.rule_ids, key=lambda r: (self._cards[r].severity.value, r))

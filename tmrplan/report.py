@@ -12,7 +12,7 @@ from tmrplan.model import Flag, Option, Plan
 
 def to_json_dict(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data, with the fields of DESIGN.md's CLI contract."""
-    return _plain(
+    data: dict[str, Any] = _plain(
         {
             "case": plan.case.to_dict(),
             "kb_version": plan.kb_version,
@@ -34,6 +34,7 @@ def to_json_dict(plan: Plan) -> dict[str, Any]:
             "unknowns": list(plan.unknowns),
         }
     )
+    return data
 
 
 def _option(option: Option) -> dict[str, Any]:

@@ -208,7 +208,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -354,7 +354,7 @@ def _parse_when(when: Any, scope: str, fail: Any) -> tuple[str, tuple[Condition,
             raise fail(f"fact {fact!r} is {spec.type.__name__}; {value!r} is not", item)
         elif spec.type is bool and op not in ("eq", "ne"):
             raise fail(f"yes/no fact {fact!r} only takes 'eq' or 'ne'", item)
-        conditions.append(Condition(fact, op, value))
+        conditions.append(Condition(str(fact), str(op), value))
     return match, tuple(conditions)
 
 

@@ -13,6 +13,8 @@ from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import ResultRow
+from rdflib.term import Node
 
 from tmrplan import paths
 from tmrplan.errors import KnowledgeBaseError
@@ -54,7 +56,7 @@ def load_violation_queries(ontology: Path) -> list[ViolationQuery]:
             query = prepareQuery(path.read_text(encoding="utf-8"), initNs={"tmr": TMR})
         except Exception as exc:  # pyparsing raises several unrelated classes
             raise KnowledgeBaseError(f"SPARQL does not parse: {exc}", path=str(path)) from exc
-        variables = tuple(str(v) for v in query.algebra.get("PV", []))
+        variables = tuple(str(v) for v in query.algebra.get("PV") or ())
         prepared.append(ViolationQuery(path.stem, path, query, variables))
     return prepared
 
@@ -63,6 +65,7 @@ def run_violation_query(graph: Graph, check: ViolationQuery) -> list[Violation]:
     """Run one prepared check; each row becomes a violation."""
     found = []
     for row in graph.query(check.query):
+        assert isinstance(row, ResultRow)  # a SELECT query yields result rows
         values = [row[v] if v in row.labels else None for v in check.variables]
         focus = local_name(values[0]) if isinstance(values[0], URIRef) else str(values[0])
         details = ", ".join(
@@ -107,7 +110,7 @@ def shacl_violations(graph: Graph, shapes: Graph) -> list[Violation]:
 
 def _shape_name(shapes: Graph, shape: object) -> str:
     # Property shapes are blank nodes: name the node shape that owns them instead.
-    owner = shapes.value(predicate=SH.property, object=shape) if shape is not None else None
+    owner = shapes.value(predicate=SH.property, object=shape) if isinstance(shape, Node) else None
     named = owner if isinstance(owner, URIRef) else shape
     return _short(named) if isinstance(named, URIRef) else "shape"
 
