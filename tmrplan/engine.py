@@ -144,10 +144,10 @@ class RuleEngine:
                     self._memo.popitem(last=False)
         results = []
         for key in keys:
-            fired = self._memo.get(key)
-            if fired is None:  # evicted within this call by a very large batch
-                fired = frozenset(self.evaluate_uncached([dict(key)])[0])
-            results.append(set(fired))
+            known = self._memo.get(key)
+            if known is None:  # evicted within this call by a very large batch
+                known = frozenset(self.evaluate_uncached([dict(key)])[0])
+            results.append(set(known))
         return results
 
     def evaluate_uncached(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
