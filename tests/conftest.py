@@ -74,3 +74,11 @@ PREFIXES = """@prefix tmr: <https://w3id.org/tmrplan#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep validation stamps out of the user's cache, so every test session validates afresh."""
+    import os
+
+    os.environ["TMRPLAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))

@@ -81,6 +81,8 @@ class AnatomyIndex:
         self._adjacent: dict[URIRef, frozenset[URIRef]] = {}
         self.has_parts = {m for m in kb.entities(TMR.Muscle) if muscle_parts(kb, m)}
         self.ancestors = {b: frozenset(kb.ancestors(b)) for b in kb.entities(TMR.MotorBranch)}
+        # Steps from each nerve up to each of its ancestors, for "how far apart in the plexus".
+        self._steps_up: dict[URIRef, dict[URIRef, int]] = {}
         self._reach: dict[URIRef, set[URIRef]] = {}
         for nerve in kb.entities(TMR.Nerve):
             regions = set(kb.objects(nerve, TMR.coursesThrough)) | set(
@@ -223,6 +225,7 @@ class AnatomyIndex:
             "region_distance": candidate.region_distance,
             "published_pattern": bool(self.published(candidate, site)),
             "donor_from_neuroma_nerve": candidate.nerve in self.ancestors.get(candidate.branch, ()),
+            "nerve_distance": self.nerve_distance(candidate.nerve, candidate.branch),
         }
         donor_mm = kb.value(candidate.branch, TMR.diameterMm)
         nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
@@ -233,6 +236,33 @@ class AnatomyIndex:
             if key in context:
                 facts[key] = context[key]
         return facts
+
+    def steps_up(self, nerve: URIRef) -> dict[URIRef, int]:
+        """Each ancestor of a nerve (and the nerve itself, at 0) with the fewest branchOf steps to it."""
+        found = self._steps_up.get(nerve)
+        if found is None:
+            found = {nerve: 0}
+            frontier = [nerve]
+            while frontier:
+                following = []
+                for current in frontier:
+                    for parent in self.kb.objects(current, TMR.branchOf):
+                        if parent not in found:
+                            found[parent] = found[current] + 1
+                            following.append(parent)
+                frontier = following
+            self._steps_up[nerve] = found
+        return found
+
+    def nerve_distance(self, nerve: URIRef, branch: URIRef) -> int:
+        """Branching steps between two nerves through their nearest common ancestor.
+
+        A donor that is the neuroma nerve's own branch is close (e.g. tibial nerve → its soleus
+        branch); one from another cord or division is far.
+        """
+        up_nerve, up_branch = self.steps_up(nerve), self.steps_up(branch)
+        common = up_nerve.keys() & up_branch.keys()
+        return min((up_nerve[a] + up_branch[a] for a in common), default=99)
 
     def other_movers(
         self, candidate: Candidate, action: URIRef, effects: LevelEffects

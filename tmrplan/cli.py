@@ -27,7 +27,7 @@ from tmrplan.errors import (
 )
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
 from tmrplan.model import CONTEXT_FIELDS, Case
-from tmrplan.planner import Planner
+from tmrplan.planner import Planner, load_planner
 from tmrplan.report import to_json_dict, to_markdown
 from tmrplan.report import to_text as to_plan_text
 from tmrplan.rulebook import load_rulebook
@@ -214,8 +214,8 @@ def search(obj: Context, text: str, limit: int, fmt: str) -> None:
 
 def _planner(obj: Context) -> Planner:
     if obj._planner is None:
-        book = load_rulebook(obj.rules, known_sources=source_ids(obj.kb))
-        obj._planner = Planner(obj.kb, book)
+        obj._planner = load_planner(obj.ontology, obj.rules)
+        obj._kb = obj._planner.kb
     return obj._planner
 
 

@@ -38,3 +38,15 @@ def knowledge_files(ontology: Path) -> list[Path]:
 def violation_queries(ontology: Path) -> list[Path]:
     """The consistency checks: SPARQL files that must return no rows."""
     return sorted((ontology / "queries").glob("*_violation.rq"))
+
+
+def validation_stamps() -> Path:
+    """Where passing validations are remembered (``TMRPLAN_CACHE`` or the user's cache dir)."""
+    import os
+
+    base = (
+        os.environ.get("TMRPLAN_CACHE")
+        or os.environ.get("XDG_CACHE_HOME")
+        or str(Path.home() / ".cache")
+    )
+    return Path(base) / "tmrplan" / "validated"

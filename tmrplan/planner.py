@@ -7,6 +7,7 @@ that are shown, each with the flags that fired and what they looked at.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -182,6 +183,7 @@ class Planner:
             "strength_loss_risk": self._risk(draft).value,
             "published_pattern": draft.facts["published_pattern"],
             "region_distance": draft.facts["region_distance"],
+            "nerve_distance": draft.facts["nerve_distance"],
             "warnings": sum(self._cards[r].severity.value == "warning" for r in draft.rule_ids),
             "donor": self.kb.label(draft.candidate.branch),
         }
@@ -194,6 +196,7 @@ class Planner:
                 RISK_ORDER[Risk(keys["strength_loss_risk"])],
                 not keys["published_pattern"],
                 keys["region_distance"],
+                keys["nerve_distance"],
                 keys["warnings"],
                 keys["donor"],
             )
@@ -323,6 +326,23 @@ class Planner:
                     f"{nerve_plan.nerve.label}: no target left that another nerve does not take"
                 )
         return unknowns
+
+
+def load_planner(ontology: Path | None = None, rules: Path | None = None) -> Planner:
+    """Load, validate (once per content) and index everything a plan needs.
+
+    Raises:
+        KnowledgeBaseError: for a file that does not parse or a knowledge base with violations.
+        RuleFileError: for a malformed rule card.
+    """
+    from tmrplan.kg import load_knowledge_base
+    from tmrplan.rulebook import load_rulebook
+    from tmrplan.validation import ensure_valid
+
+    kb = load_knowledge_base(ontology)
+    ensure_valid(kb)
+    sources = frozenset(local_name(s) for s in kb.entities(TMR.Source))
+    return Planner(kb, load_rulebook(rules, known_sources=sources))
 
 
 def with_context(case: Case, **context: bool) -> Case:

@@ -111,7 +111,7 @@ def to_text(plan: Plan, options_per_nerve: int | None = None) -> str:
         lines.append("Unknowns:")
         lines += [f"  - {u}" for u in plan.unknowns]
     lines.append(
-        "Ranking keys: donor status, strength-loss risk, published pattern, region distance, warnings, name."
+        "Ranking keys: donor status, strength-loss risk, published pattern, region distance, nerve distance, warnings, name."
     )
     return "\n".join(lines).rstrip() + "\n"
 

@@ -56,6 +56,11 @@ FACTS: dict[str, FactSpec] = {
     "region_distance": FactSpec(
         int, "option", "0 if the donor enters its muscle in the neuroma's region, 1 if adjacent"
     ),
+    "nerve_distance": FactSpec(
+        int,
+        "option",
+        "branching steps from the neuroma nerve to the donor through their nearest common ancestor",
+    ),
     "published_pattern": FactSpec(
         bool, "option", "a published transfer pattern uses this donor in this context"
     ),

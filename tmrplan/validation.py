@@ -138,3 +138,32 @@ __all__ = [
     "shacl_violations",
     "validate_knowledge_base",
 ]
+
+
+def ensure_valid(kb: KnowledgeBase, stamp_dir: Path | None = None) -> None:
+    """Refuse to plan from a knowledge base that fails its checks; validate each content once.
+
+    Validation takes seconds, so a passing result is remembered as an empty stamp file named after
+    the knowledge base's content hash: the same bytes are not validated twice, and any edit changes
+    the hash and forces a new validation.
+
+    Raises:
+        KnowledgeBaseError: listing the first violations.
+    """
+    folder = stamp_dir or paths.validation_stamps()
+    stamp = folder / f"{kb.version}.ok"
+    if stamp.is_file():
+        return
+    violations = validate_knowledge_base(kb)
+    if violations:
+        shown = "; ".join(str(v) for v in violations[:5])
+        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+        raise KnowledgeBaseError(
+            f"{len(violations)} violation(s): {shown}{more}; run 'tmrplan check'",
+            path=str(kb.directory),
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:
+        pass  # a read-only cache only costs a re-validation next time

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tmrplan.kg import load_knowledge_base
-from tmrplan.planner import Planner
-from tmrplan.rulebook import load_rulebook
+from tmrplan.planner import Planner, load_planner
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base…")
 def planner() -> Planner:
-    """The process-wide planner (knowledge base, indexes and rule engine)."""
-    kb = load_knowledge_base()
-    return Planner(kb, load_rulebook())
+    """The process-wide planner (validated knowledge base, indexes and rule engine)."""
+    return load_planner()
