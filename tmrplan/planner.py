@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 from rdflib import URIRef
@@ -47,6 +47,9 @@ RISK_ORDER = {Risk.NONE: 0, Risk.LOW: 1, Risk.MODERATE: 2, Risk.HIGH: 3, Risk.UN
 # Where two status rules disagree, the more conservative reading wins (and both flags are shown).
 STATUS_CODES = {"donor_status." + s.value: s for s in DonorStatus if s is not DonorStatus.UNKNOWN}
 RISK_CODES = {"strength_loss." + r.value: r for r in Risk if r is not Risk.UNKNOWN}
+
+
+_E = TypeVar("_E", DonorStatus, Risk)
 
 
 @dataclass
@@ -161,20 +164,17 @@ class Planner:
             draft.rule_ids = rule_ids
 
     def _status(self, draft: _Draft) -> DonorStatus:
-        found = [
-            STATUS_CODES[self._cards[r].code]
-            for r in draft.rule_ids
-            if self._cards[r].code in STATUS_CODES
-        ]
-        return max(found, key=STATUS_ORDER.__getitem__) if found else DonorStatus.UNKNOWN
+        return self._most_cautious(draft, STATUS_CODES, STATUS_ORDER, DonorStatus.UNKNOWN)
 
     def _risk(self, draft: _Draft) -> Risk:
-        found = [
-            RISK_CODES[self._cards[r].code]
-            for r in draft.rule_ids
-            if self._cards[r].code in RISK_CODES
-        ]
-        return max(found, key=RISK_ORDER.__getitem__) if found else Risk.UNKNOWN
+        return self._most_cautious(draft, RISK_CODES, RISK_ORDER, Risk.UNKNOWN)
+
+    def _most_cautious(
+        self, draft: _Draft, codes: dict[str, _E], order: dict[_E, int], unknown: _E
+    ) -> _E:
+        """The value the fired flags give (the most cautious if two disagree); ``unknown`` if none."""
+        found = [codes[self._cards[r].code] for r in draft.rule_ids if self._cards[r].code in codes]
+        return max(found, key=order.__getitem__) if found else unknown
 
     def sort_keys(self, draft: _Draft) -> dict[str, Any]:
         """The ranking's keys, in order, as shown to the user."""
