@@ -7,6 +7,7 @@ that are shown, each with the flags that fired and what they looked at.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,19 +38,27 @@ NOTICE = (
     "For pre-operative planning and teaching by health care professionals. Options with their "
     "basis, not directives; not for intra-operative use. Check every option against the patient."
 )
-STATUS_ORDER = {
+STATUS_ORDER: dict[DonorStatus, int] = {
     DonorStatus.REDUNDANT: 0,
     DonorStatus.PARTIAL: 1,
     DonorStatus.FUNCTIONAL: 2,
     DonorStatus.UNKNOWN: 3,
 }
-RISK_ORDER = {Risk.NONE: 0, Risk.LOW: 1, Risk.MODERATE: 2, Risk.HIGH: 3, Risk.UNKNOWN: 4}
+RISK_ORDER: dict[Risk, int] = {
+    Risk.NONE: 0,
+    Risk.LOW: 1,
+    Risk.MODERATE: 2,
+    Risk.HIGH: 3,
+    Risk.UNKNOWN: 4,
+}
 # Where two status rules disagree, the more conservative reading wins (and both flags are shown).
-STATUS_CODES = {"donor_status." + s.value: s for s in DonorStatus if s is not DonorStatus.UNKNOWN}
-RISK_CODES = {"strength_loss." + r.value: r for r in Risk if r is not Risk.UNKNOWN}
+STATUS_CODES: dict[str, DonorStatus] = {
+    "donor_status." + s.value: s for s in DonorStatus if s is not DonorStatus.UNKNOWN
+}
+RISK_CODES: dict[str, Risk] = {"strength_loss." + r.value: r for r in Risk if r is not Risk.UNKNOWN}
 
 
-_E = TypeVar("_E", DonorStatus, Risk)
+_E = TypeVar("_E", bound=Enum)
 
 
 @dataclass
@@ -164,10 +173,12 @@ class Planner:
             draft.rule_ids = rule_ids
 
     def _status(self, draft: _Draft) -> DonorStatus:
-        return self._most_cautious(draft, STATUS_CODES, STATUS_ORDER, DonorStatus.UNKNOWN)
+        unknown: DonorStatus = DonorStatus.UNKNOWN
+        return self._most_cautious(draft, STATUS_CODES, STATUS_ORDER, unknown)
 
     def _risk(self, draft: _Draft) -> Risk:
-        return self._most_cautious(draft, RISK_CODES, RISK_ORDER, Risk.UNKNOWN)
+        unknown: Risk = Risk.UNKNOWN
+        return self._most_cautious(draft, RISK_CODES, RISK_ORDER, unknown)
 
     def _most_cautious(
         self, draft: _Draft, codes: dict[str, _E], order: dict[_E, int], unknown: _E
