@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from tmrplan.ui import plan_page
+PAGES = Path(__file__).resolve().parent / "tmrplan" / "ui" / "pages"
 
 st.set_page_config(page_title="tmrplan", layout="wide")
-plan_page.render()
+st.navigation(
+    [
+        st.Page(PAGES / "plan.py", title="Plan", url_path="plan", default=True),
+        st.Page(PAGES / "explore.py", title="Explore", url_path="explore"),
+        st.Page(PAGES / "rules.py", title="Rules", url_path="rules"),
+        st.Page(PAGES / "about.py", title="About", url_path="about"),
+    ]
+).run()
