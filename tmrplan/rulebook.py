@@ -438,4 +438,5 @@ def load_rulebook(
     if not cards:
         raise RuleFileError("no rule cards (*.yaml) in the rules directory", path=str(folder))
     digest = hashlib.sha256("".join(f"{c.id}@{c.version}:{c.content_hash}" for c in cards).encode())
-    return RuleBook(tuple(cards), folder, f"{len(cards)} cards+{digest.hexdigest()[:12]}")
+    declared = ",".join(sorted({c.version for c in cards}))
+    return RuleBook(tuple(cards), folder, f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}")
