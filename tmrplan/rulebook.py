@@ -439,4 +439,6 @@ def load_rulebook(
         raise RuleFileError("no rule cards (*.yaml) in the rules directory", path=str(folder))
     digest = hashlib.sha256("".join(f"{c.id}@{c.version}:{c.content_hash}" for c in cards).encode())
     declared = ",".join(sorted({c.version for c in cards}))
-    return RuleBook(tuple(cards), folder, f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}")
+    return RuleBook(
+        tuple(cards), folder, f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}"
+    )
