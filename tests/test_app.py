@@ -19,6 +19,8 @@ def test_plan_page_plans_a_multi_nerve_case() -> None:
     assert not app.exception
     assert [h.value for h in app.subheader][:2] == ["median nerve", "ulnar nerve"]
     assert any("not stated" in m.value for m in app.markdown)
+    basis = [e.label for e in app.expander if e.label.startswith("Basis of option 1 (assigned)")]
+    assert len(basis) == 2
 
 
 def test_plan_page_shows_errors_as_text() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tmrplan.errors import TmrplanError
-from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan
+from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Option, Plan
 from tmrplan.report import to_markdown
 from tmrplan.ui.resources import planner
 from tmrplan.vocab import TMR
@@ -57,6 +57,29 @@ def render() -> None:
         show_plan(plan)
 
 
+def show_basis(option: Option) -> None:
+    """Why an option is where it is: ranking keys, every flag with its facts, and the evidence."""
+    st.write("Ranking keys: " + ", ".join(f"{k} = {v}" for k, v in option.sort_keys.items()))
+    for flag in option.flags:
+        facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items())
+        st.write(
+            f"{flag.severity.value.upper()} · {flag.rule_id} v{flag.rule_version}: {flag.message}"
+        )
+        st.caption(f"Facts: {facts or 'none'} · sources: {', '.join(flag.sources)}")
+    for evidence in option.evidence:
+        st.write(f"Published ({evidence['evidence_type']}): {evidence['label']}")
+        for source in evidence["sources"]:
+            links = [
+                f"https://doi.org/{source['doi']}" if "doi" in source else "",
+                f"https://pubmed.ncbi.nlm.nih.gov/{source['pmid']}/" if "pmid" in source else "",
+            ]
+            st.caption(" · ".join([source["label"], *[link for link in links if link]]))
+    if not option.evidence:
+        st.caption(
+            "No published pattern for this donor in this context: the option comes from anatomy."
+        )
+
+
 def show_plan(plan: Plan) -> None:
     """Each nerve's options as a table, then case flags, alternatives and unknowns."""
     st.caption(f"Knowledge base {plan.kb_version} · rules {plan.rules_version}")
@@ -77,6 +100,11 @@ def show_plan(plan: Plan) -> None:
             for o in nerve.options
         ]
         st.dataframe(rows, hide_index=True, key=f"options_{nerve.nerve.id}")
+        for option in nerve.options:
+            assigned = " (assigned)" if option.rank == nerve.assigned_rank else ""
+            title = f"Basis of option {option.rank}{assigned}: {option.donor_nerve.label} → {option.target_muscle.label}"
+            with st.expander(title):
+                show_basis(option)
     if plan.case_flags:
         st.subheader("Case")
         for flag in plan.case_flags:
