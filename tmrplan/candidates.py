@@ -213,7 +213,11 @@ class AnatomyIndex:
         effects = self.effects[site.level]
         outcome = effects.muscles[candidate.muscle]
         prime = set(kb.objects(candidate.muscle, TMR.primeMoverFor))
-        without_backup = [a for a in outcome.kept if not self.other_movers(candidate, a, effects)]
+        without_backup = [
+            a
+            for a in outcome.kept
+            if not self.other_movers(candidate.muscle, candidate.branch, a, effects)
+        ]
         facts: dict[str, Any] = {
             "muscle_present": outcome.status is not MuscleStatus.ABSENT,
             "actions_total": len(outcome.kept) + len(outcome.lost),
@@ -265,16 +269,16 @@ class AnatomyIndex:
         return min((up_nerve[a] + up_branch[a] for a in common), default=99)
 
     def other_movers(
-        self, candidate: Candidate, action: URIRef, effects: LevelEffects
+        self, donor_muscle: URIRef, branch: URIRef, action: URIRef, effects: LevelEffects
     ) -> list[URIRef]:
-        """Other remaining muscles, with a supply other than this donor, that still perform ``action``."""
+        """Other remaining muscles, with a supply other than ``branch``, that still perform ``action``."""
         movers = []
         for muscle in self.movers.get(action, set()):
-            if muscle in self.family[candidate.muscle]:
+            if muscle in self.family[donor_muscle]:
                 continue
             outcome = effects.muscles.get(muscle)
             if outcome is None or action not in outcome.kept:
                 continue
-            if self.supply.get(muscle, set()) - {candidate.branch} or muscle in self.has_parts:
+            if self.supply.get(muscle, set()) - {branch} or muscle in self.has_parts:
                 movers.append(muscle)
         return sorted(movers, key=self.kb.label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tmrplan.errors import TmrplanError
+from tmrplan.loss import what_is_lost
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Option, Plan
 from tmrplan.report import to_markdown
 from tmrplan.ui.resources import planner
@@ -80,6 +81,24 @@ def show_basis(option: Option) -> None:
         )
 
 
+def show_loss(plan: Plan, option: Option) -> None:
+    """What using this donor gives up, as text (every action and who still performs it)."""
+    service = planner()
+    kb = service.kb
+    losses = what_is_lost(
+        service.index, plan.case, kb.get(option.donor_nerve.id), kb.get(option.target_muscle.id)
+    )
+    st.write("What is lost:")
+    for loss in losses:
+        others = "; ".join(f"{m} ({', '.join(n)})" for m, n in loss.still_performed_by)
+        after = (
+            f" — still performed by {others}"
+            if others
+            else (" — no other muscle left" if loss.state == "given up" else "")
+        )
+        st.write(f"- {loss.action} ({loss.role}): {loss.state}{after}")
+
+
 def show_plan(plan: Plan) -> None:
     """Each nerve's options as a table, then case flags, alternatives and unknowns."""
     st.caption(f"Knowledge base {plan.kb_version} · rules {plan.rules_version}")
@@ -105,6 +124,7 @@ def show_plan(plan: Plan) -> None:
             title = f"Basis of option {option.rank}{assigned}: {option.donor_nerve.label} → {option.target_muscle.label}"
             with st.expander(title):
                 show_basis(option)
+                show_loss(plan, option)
     if plan.case_flags:
         st.subheader("Case")
         for flag in plan.case_flags:
