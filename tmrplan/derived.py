@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 
 from tmrplan.candidates import AnatomyIndex, Site
 from tmrplan.kg import local_name
@@ -50,8 +50,3 @@ def neuroma_sites_graph(index: AnatomyIndex) -> Graph:
                 graph.add((iri, TMR.candidateDonor, candidate.branch))
                 graph.add((iri, TMR.targetMuscle, candidate.muscle))
     return graph
-
-
-def is_site(iri: URIRef) -> bool:
-    """Whether an IRI names a derived neuroma site."""
-    return local_name(iri).startswith("site_")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -427,10 +427,3 @@ def load_knowledge_base(ontology: Path | None = None) -> KnowledgeBase:
     kb._build_indexes()
     kb._build_views()
     return kb
-
-
-def iter_triples_about(kb: KnowledgeBase, entity: URIRef) -> Iterator[tuple[URIRef, URIRef]]:
-    """Outgoing (predicate, object) IRI pairs of an entity, from the index."""
-    for predicate, objects in kb._out.get(entity, {}).items():
-        for obj in objects:
-            yield predicate, obj

@@ -6,7 +6,7 @@ that are shown, each with the flags that fired and what they looked at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -354,8 +354,3 @@ def load_planner(ontology: Path | None = None, rules: Path | None = None) -> Pla
     ensure_valid(kb)
     sources = frozenset(local_name(s) for s in kb.entities(TMR.Source))
     return Planner(kb, load_rulebook(rules, known_sources=sources))
-
-
-def with_context(case: Case, **context: bool) -> Case:
-    """A copy of a case with more context filled in."""
-    return replace(case, context={**case.context, **context})
