@@ -7,6 +7,7 @@ answered from indexes built once in :class:`AnatomyIndex`, so a plan never scans
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -80,7 +81,6 @@ class AnatomyIndex:
         self._around: dict[URIRef, frozenset[URIRef]] = {}
         self._adjacent: dict[URIRef, frozenset[URIRef]] = {}
         self.has_parts = {m for m in kb.entities(TMR.Muscle) if muscle_parts(kb, m)}
-        self.ancestors = {b: frozenset(kb.ancestors(b)) for b in kb.entities(TMR.MotorBranch)}
         # Steps from each nerve up to each of its ancestors, for "how far apart in the plexus".
         self._steps_up: dict[URIRef, dict[URIRef, int]] = {}
         self._reach: dict[URIRef, set[URIRef]] = {}
@@ -100,8 +100,6 @@ class AnatomyIndex:
         """
         kb = self.kb
         if level_id not in LEVEL_IDS:
-            import difflib
-
             raise UnknownEntityError(
                 "level", level_id, difflib.get_close_matches(level_id, LEVEL_IDS, 3)
             )
@@ -112,8 +110,6 @@ class AnatomyIndex:
                 )
             region = kb.region_ids.get(region_id)
             if region is None:
-                import difflib
-
                 raise UnknownEntityError(
                     "region",
                     region_id,
@@ -228,7 +224,7 @@ class AnatomyIndex:
             "only_supply": self.supply.get(candidate.muscle, set()) == {candidate.branch},
             "region_distance": candidate.region_distance,
             "published_pattern": bool(self.published(candidate, site)),
-            "donor_from_neuroma_nerve": candidate.nerve in self.ancestors.get(candidate.branch, ()),
+            "donor_from_neuroma_nerve": candidate.nerve in self.steps_up(candidate.branch),
             "nerve_distance": self.nerve_distance(candidate.nerve, candidate.branch),
         }
         donor_mm = kb.value(candidate.branch, TMR.diameterMm)

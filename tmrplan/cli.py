@@ -5,6 +5,7 @@ Exit codes: 0 ok · 1 findings (e.g. ``check`` found violations) · 2 bad input 
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -219,11 +220,6 @@ def _planner(obj: Context) -> Planner:
     return obj._planner
 
 
-def source_ids(kb: KnowledgeBase) -> frozenset[str]:
-    """Local names of every tmr:Source, the ids rule cards cite."""
-    return frozenset(local_name(s) for s in kb.entities(TMR.Source))
-
-
 def parse_case_line(data: object) -> Case:
     """A case from one decoded batch line (the format of DESIGN.md).
 
@@ -322,8 +318,6 @@ def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
     Raises:
         InvalidCaseError: for a malformed pair or unknown key (with close matches).
     """
-    import difflib
-
     context: dict[str, bool] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -369,7 +363,7 @@ def rules() -> None:
 @click.pass_obj
 def rules_list(obj: Context, fmt: str) -> None:
     """Every card with its version, status, review date and conditions in words."""
-    book = load_rulebook(obj.rules, known_sources=source_ids(obj.kb))
+    book = load_rulebook(obj.rules, known_sources=obj.kb.source_ids())
     rows = [
         {
             "id": c.id,
@@ -403,7 +397,7 @@ def rules_list(obj: Context, fmt: str) -> None:
 @click.pass_obj
 def rules_test(obj: Context) -> None:
     """Run every card's own tests; exit 1 if any fails."""
-    book = load_rulebook(obj.rules, known_sources=source_ids(obj.kb))
+    book = load_rulebook(obj.rules, known_sources=obj.kb.source_ids())
     results = run_card_tests(book)
     failed = 0
     for card in book.running:

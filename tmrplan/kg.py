@@ -233,6 +233,10 @@ class KnowledgeBase:
         """The ``dcterms:source`` of an entity."""
         return self.objects(entity, DCTERMS.source)
 
+    def source_ids(self) -> frozenset[str]:
+        """Local names of every ``tmr:Source``: the ids rule cards cite."""
+        return frozenset(local_name(s) for s in self.entities(TMR.Source))
+
     def find(self, name: str) -> URIRef | None:
         """The entity a name denotes, or None.
 
@@ -310,10 +314,6 @@ class KnowledgeBase:
             path.append(parent)
             seen.add(parent)
         return path
-
-    def ancestors(self, nerve: URIRef) -> set[URIRef]:
-        """Every nerve above this one in the branching hierarchy."""
-        return set(nx.descendants(self.nerve_tree, nerve)) if nerve in self.nerve_tree else set()
 
     def region_and_parts(self, region: URIRef) -> set[URIRef]:
         """A region with all its parts, transitively."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -42,8 +43,6 @@ def violation_queries(ontology: Path) -> list[Path]:
 
 def validation_stamps() -> Path:
     """Where passing validations are remembered (``TMRPLAN_CACHE`` or the user's cache dir)."""
-    import os
-
     base = (
         os.environ.get("TMRPLAN_CACHE")
         or os.environ.get("XDG_CACHE_HOME")

@@ -352,5 +352,4 @@ def load_planner(ontology: Path | None = None, rules: Path | None = None) -> Pla
 
     kb = load_knowledge_base(ontology)
     ensure_valid(kb)
-    sources = frozenset(local_name(s) for s in kb.entities(TMR.Source))
-    return Planner(kb, load_rulebook(rules, known_sources=sources))
+    return Planner(kb, load_rulebook(rules, known_sources=kb.source_ids()))
