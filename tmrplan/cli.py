@@ -5,6 +5,7 @@ Exit codes: 0 ok · 1 findings (e.g. ``check`` found violations) · 2 bad input 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import sys
@@ -272,9 +273,17 @@ def parse_case_line(data: object) -> Case:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Batch: one JSON case per line.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "jsonl"]), default="text")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "md", "jsonl", "pdf"]), default="text"
+)
 @click.option(
     "--all", "show_all", is_flag=True, help="Text format: list every option, not the first 8."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the plan to this file (atomically) instead of standard output; needed for pdf.",
 )
 @click.pass_obj
 def plan(
@@ -288,8 +297,19 @@ def plan(
     cases: Path | None,
     fmt: str,
     show_all: bool,
+    output: Path | None,
 ) -> None:
     """Plan TMR options for one case, or for every line of a JSONL batch."""
+    # Checked before the knowledge base loads, so a wrong call fails at once.
+    if cases is not None and (fmt == "pdf" or output is not None):
+        raise click.UsageError(
+            "--cases writes one JSON line per case to standard output; "
+            "--format pdf and --output are for a single case"
+        )
+    if fmt == "pdf" and output is None:
+        raise click.UsageError(
+            "--format pdf needs --output FILE.pdf: a PDF is not written to the terminal"
+        )
     planner = _planner(obj)
     if cases is not None:
         _plan_batch(planner, cases)
@@ -300,16 +320,38 @@ def plan(
         tuple(nerves), level, region, side, parse_context(context_items), allow_shared_targets
     )
     result = planner.plan(case)
-    if fmt in ("json", "jsonl"):
-        click.echo(
-            json.dumps(
-                to_json_dict(result), indent=None if fmt == "jsonl" else 2, ensure_ascii=False
-            )
-        )
+    data: str | bytes
+    if fmt == "pdf":
+        # Imported here: fpdf2 and matplotlib add ~0.6 s to start-up; only PDF exports pay it.
+        from tmrplan.pdf import plan_to_pdf
+
+        data = plan_to_pdf(result, dt.date.today())
+    elif fmt in ("json", "jsonl"):
+        indent = None if fmt == "jsonl" else 2
+        data = json.dumps(to_json_dict(result), indent=indent, ensure_ascii=False) + "\n"
     elif fmt == "md":
-        click.echo(to_markdown(result))
+        data = to_markdown(result) + "\n"
     else:
-        click.echo(to_plan_text(result, None if show_all else 8), nl=False)
+        data = to_plan_text(result, None if show_all else 8)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_atomically(output, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    Raises:
+        InvalidCaseError: if the file cannot be written (e.g. its folder does not exist).
+    """
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)  # atomic within one filesystem
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InvalidCaseError(f"cannot write {str(path)!r}: {exc.strerror}") from exc
 
 
 def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
