@@ -142,3 +142,30 @@ def _whole_outcome(whole: URIRef, parts: list[MuscleOutcome]) -> MuscleOutcome:
     else:
         status = MuscleStatus.PARTIAL
     return MuscleOutcome(whole, status, kept, lost - kept)
+
+
+def muscles_of_level_limb(
+    kb: KnowledgeBase, effects: LevelEffects
+) -> dict[MuscleStatus, list[URIRef]]:
+    """The level's own limb, muscle by muscle, grouped by status (the finest parts are shown:
+    a muscle with heads appears as its heads). Other limbs are left out: a transhumeral
+    amputation says nothing new about the leg.
+
+    Example:
+        >>> from tmrplan.kg import load_knowledge_base
+        >>> kb = load_knowledge_base()
+        >>> groups = muscles_of_level_limb(kb, compute_level_effects(kb, kb.level_ids["transhumeral"]))
+        >>> TMR.Brachialis in groups[MuscleStatus.REDUNDANT], TMR.Soleus in groups[MuscleStatus.FUNCTIONAL]
+        (True, False)
+    """
+    limbs = set(kb.objects(effects.level, TMR.limb)) if effects.level is not None else set()
+    groups: dict[MuscleStatus, list[URIRef]] = {status: [] for status in MuscleStatus}
+    for muscle, outcome in effects.muscles.items():
+        if kb.subjects(TMR.partOf, muscle):
+            continue  # shown as its parts
+        where = {kb.limb_of(region) for region in kb.objects(muscle, TMR.locatedIn)}
+        if not limbs or where & limbs:
+            groups[outcome.status].append(muscle)
+    for members in groups.values():
+        members.sort(key=kb.label)
+    return groups

@@ -16,13 +16,14 @@ def _data_dir(name: str) -> Path:
 
 
 def ontology_dir() -> Path:
-    """The shipped ontology directory."""
-    return _data_dir("ontology")
+    """The ontology directory: ``TMRPLAN_ONTOLOGY`` if set (a hospital's reviewed copy, or a test
+    fixture for the app), else the shipped one."""
+    return Path(os.environ.get("TMRPLAN_ONTOLOGY") or _data_dir("ontology"))
 
 
 def rules_dir() -> Path:
-    """The shipped rule cards directory."""
-    return _data_dir("rules")
+    """The rule cards directory: ``TMRPLAN_RULES`` if set, else the shipped one."""
+    return Path(os.environ.get("TMRPLAN_RULES") or _data_dir("rules"))
 
 
 def shapes_file(ontology: Path) -> Path:

@@ -4,14 +4,20 @@ the unknowns and the intended-use notice; none shows a single directive or a num
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from enum import Enum
 from typing import Any
 
 from tmrplan.model import Flag, Option, Plan
 
 
-def to_json_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-ready data, with the fields of DESIGN.md's CLI contract."""
+def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
+    """The plan as JSON-ready data, with the fields of DESIGN.md's CLI contract.
+
+    Args:
+        exported_on: stamped as ``exported_on`` when given (exports carry their date; the
+            CLI's own JSON stays byte-stable for the golden cases).
+    """
     data: dict[str, Any] = _plain(
         {
             "case": plan.case.to_dict(),
@@ -34,6 +40,8 @@ def to_json_dict(plan: Plan) -> dict[str, Any]:
             "unknowns": list(plan.unknowns),
         }
     )
+    if exported_on is not None:
+        data["exported_on"] = exported_on.isoformat()
     return data
 
 
@@ -116,8 +124,8 @@ def to_text(plan: Plan, options_per_nerve: int | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_markdown(plan: Plan) -> str:
-    """A Markdown report with every option's basis, for the record or a PDF."""
+def to_markdown(plan: Plan, exported_on: date | None = None) -> str:
+    """A Markdown report with every option's basis, for the record (stamped with its date)."""
     case = plan.case
     out = [
         "# TMR planning options",
@@ -128,6 +136,7 @@ def to_markdown(plan: Plan) -> str:
         + (f"; region `{case.region}`" if case.region else "")
         + (f"; side {case.side}" if case.side else "; side not stated"),
         f"- **Knowledge base:** `{plan.kb_version}` · **Rules:** `{plan.rules_version}`",
+        *([f"- **Exported:** {exported_on.isoformat()}"] if exported_on else []),
         "",
     ]
     for nerve in plan.nerves:
@@ -146,13 +155,13 @@ def to_markdown(plan: Plan) -> str:
             evidence = "; ".join(e["evidence_type"] for e in o.evidence) or "anatomy only"
             mark = " (assigned)" if o.rank == nerve.assigned_rank else ""
             out.append(
-                f"| {o.rank}{mark} | {_md(o.donor_nerve.label)} → {_md(o.target_muscle.label)} | {o.donor_status.value}"
-                f" | {o.strength_loss_risk.value} | {_md(evidence)} | {_md(flags)} |"
+                f"| {o.rank}{mark} | {escape_markdown(o.donor_nerve.label)} → {escape_markdown(o.target_muscle.label)} | {o.donor_status.value}"
+                f" | {o.strength_loss_risk.value} | {escape_markdown(evidence)} | {escape_markdown(flags)} |"
             )
         out.append("")
         for o in nerve.options:
             out.append(
-                f"### Option {o.rank}: {_md(o.donor_nerve.label)} → {_md(o.target_muscle.label)}"
+                f"### Option {o.rank}: {escape_markdown(o.donor_nerve.label)} → {escape_markdown(o.target_muscle.label)}"
             )
             out.append("")
             out.append("Ranking keys: " + ", ".join(f"{k} = {v}" for k, v in o.sort_keys.items()))
@@ -160,12 +169,14 @@ def to_markdown(plan: Plan) -> str:
             for flag in o.flags:
                 facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items())
                 out.append(
-                    f"- **{flag.severity.value}** {flag.rule_id} v{flag.rule_version}: {_md(flag.message)}"
+                    f"- **{flag.severity.value}** {flag.rule_id} v{flag.rule_version}: {escape_markdown(flag.message)}"
                     f" _(facts: {facts}; sources: {', '.join(flag.sources)})_"
                 )
             for e in o.evidence:
                 cites = "; ".join(_cite(s) for s in e["sources"])
-                out.append(f"- Published ({e['evidence_type']}): {_md(e['label'])} — {cites}")
+                out.append(
+                    f"- Published ({e['evidence_type']}): {escape_markdown(e['label'])} — {cites}"
+                )
             out.append("")
     if plan.case_flags:
         out += ["## Case flags", ""] + [f"- {_flag_line(f)}" for f in plan.case_flags] + [""]
@@ -178,7 +189,9 @@ def to_markdown(plan: Plan) -> str:
             out += [f"## {title}", ""]
             for item in items:
                 phase = f" ({item['phase']})" if item.get("phase") else ""
-                out.append(f"- **{_md(item['label'])}**{phase}: {_md(item.get('text') or '')}")
+                out.append(
+                    f"- **{escape_markdown(item['label'])}**{phase}: {escape_markdown(item.get('text') or '')}"
+                )
             out.append("")
     out += ["## Unknowns", ""] + [f"- {u}" for u in plan.unknowns or ["none"]] + [""]
     return "\n".join(out)
@@ -186,11 +199,17 @@ def to_markdown(plan: Plan) -> str:
 
 def _cite(source: dict[str, Any]) -> str:
     ids = " ".join(f"{k.upper()} {source[k]}" for k in ("doi", "pmid") if k in source)
-    return f"{_md(source['label'])}{' (' + ids + ')' if ids else ''}"
+    return f"{escape_markdown(source['label'])}{' (' + ids + ')' if ids else ''}"
 
 
-def _md(text: str) -> str:
-    # Labels are data: escape the characters that would turn them into Markdown or HTML.
-    for char in ("\\", "|", "<", ">", "*", "_", "`", "[", "]"):
+def escape_markdown(text: str) -> str:
+    """Labels are data: escape the characters that would turn them into Markdown or HTML.
+
+    Example:
+        >>> escape_markdown("<script>x</script> *bold*")
+        '\\\\<script\\\\>x\\\\</script\\\\> \\\\*bold\\\\*'
+    """
+    # "$", ":" and "~" too: Streamlit reads them as maths, colour/icon directives and strikes.
+    for char in ("\\", "|", "<", ">", "*", "_", "`", "[", "]", "$", ":", "~", "#"):
         text = text.replace(char, "\\" + char)
     return text
