@@ -5,15 +5,25 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v p
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BROWSER := $(VENV)/.chromium
 PORT ?= 8501
+# apt-get needs root; a developer's own machine may offer sudo instead.
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit rules-test bench check clean
+.PHONY: run test lint typecheck unit e2e bench check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+$(BROWSER):
+	command -v chromium >/dev/null 2>&1 || { $(AS_ROOT) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(AS_ROOT) apt-get install -y -qq chromium; }
+	chromium --version
+	touch $(BROWSER)
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -28,10 +38,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(BROWSER)
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck check unit
+
+e2e: $(STAMP) $(BROWSER)
+	$(BIN)/python -m pytest -q tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

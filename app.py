@@ -15,5 +15,6 @@ st.navigation(
         st.Page(PAGES / "explore.py", title="Explore", url_path="explore"),
         st.Page(PAGES / "rules.py", title="Rules", url_path="rules"),
         st.Page(PAGES / "about.py", title="About", url_path="about"),
-    ]
+    ],
+    position="top",  # no sidebar: the whole width of a tablet goes to the case and its options
 ).run()

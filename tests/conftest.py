@@ -82,3 +82,26 @@ def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["TMRPLAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
+# Labels that would run script, draw an image or format text if any page treated data as markup.
+HOSTILE_NERVE = "median nerve <script>window.tmrPwned=1</script>"
+HOSTILE_MUSCLE = "brachialis <img src=x onerror=window.tmrPwned=2> **not bold** $x$ :red[not red]"
+
+
+def write_hostile_ontology(target: Path) -> Path:
+    """A copy of the shipped ontology whose median nerve and brachialis labels carry markup."""
+    shutil.copytree(paths.ontology_dir(), target)
+    anatomy = target / "anatomy" / "upper_limb_proximal.ttl"
+    text = anatomy.read_text(encoding="utf-8")
+    for old, new in (("median nerve", HOSTILE_NERVE), ("brachialis", HOSTILE_MUSCLE)):
+        assert text.count(f'skos:prefLabel "{old}"@en') == 1
+        text = text.replace(f'skos:prefLabel "{old}"@en', f'skos:prefLabel "{new}"@en')
+    anatomy.write_text(text, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def hostile_ontology(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped ontology with markup in two labels (see ``write_hostile_ontology``)."""
+    return write_hostile_ontology(tmp_path_factory.mktemp("hostile") / "ontology")

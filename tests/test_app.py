@@ -1,56 +1,163 @@
-"""The Streamlit app, driven in-process with AppTest."""
+"""The Streamlit app, driven in-process with AppTest: every page, by widget key."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import HOSTILE_NERVE
+from tmrplan.ui.resources import planner
+from tmrplan.ui.widgets import source_line
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = Path(__file__).resolve().parent.parent / "tmrplan" / "ui" / "pages"
 
 
-def test_plan_page_plans_a_multi_nerve_case() -> None:
-    app = AppTest.from_file(APP, default_timeout=60).run()
+def open_page(name: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    if name != "plan":
+        app.switch_page(str(PAGES / f"{name}.py"))
+    app.run()
     assert not app.exception
-    app.selectbox(key="level").set_value("transhumeral")
-    app.multiselect(key="nerves").set_value(["median nerve", "ulnar nerve"])
+    return app
+
+
+def plan_case(app: AppTest, level: str, nerves: list[str]) -> AppTest:
+    app.selectbox(key="level").set_value(level)
+    app.multiselect(key="nerves").set_value(nerves)
     app.button[0].click().run()
     assert not app.exception
+    return app
+
+
+def all_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
+    return "\n".join(parts + [s.value for s in app.subheader] + [e.label for e in app.expander])
+
+
+def test_plan_page_plans_a_multi_nerve_case() -> None:
+    app = plan_case(open_page("plan"), "transhumeral", ["median nerve", "ulnar nerve"])
     assert [h.value for h in app.subheader][:2] == ["median nerve", "ulnar nerve"]
-    assert any("not stated" in m.value for m in app.markdown)
+    text = all_text(app)
+    assert "conflict-free assignment: option 1" in text
+    for section in ("Alternatives to TMR", "Risks to discuss", "Instructions", "Unknowns"):
+        assert section in text
+    assert "side (left or right) not stated" in text
     basis = [e.label for e in app.expander if e.label.startswith("Basis of option 1 (assigned)")]
     assert len(basis) == 2
+    labels = {b.label for b in app.get("download_button")}
+    assert labels >= {"Download PDF", "Download Markdown", "Download JSON"}
+
+
+def test_nerve_picker_shows_synonyms_and_abbreviations() -> None:
+    app = open_page("plan")
+    picker = app.multiselect(key="nerves")
+    shown = picker.options  # AppTest holds the formatted text the browser shows
+    assert any(s.startswith("anterior interosseous nerve (") and "AIN" in s for s in shown)
+    assert any(
+        s.startswith("common peroneal nerve (") and "common fibular nerve" in s for s in shown
+    )
+
+
+def test_a_basis_opens_to_flags_facts_sources_and_what_is_lost() -> None:
+    app = plan_case(open_page("plan"), "transhumeral", ["median nerve"])
+    closed = all_text(app)
+    assert "Ranking keys" not in closed  # closed options are not drawn at all
+    app.session_state["basis_MedianNerve_1"] = True
+    app.run()
+    assert not app.exception
+    text = all_text(app)
+    assert "**Ranking keys**" in text and "Facts that fired it" in text
+    assert "What is lost with this donor" in text
+    assert "journal article · case series" in text  # each evidence source with its kind
+    assert len(app.get("image")) == 1  # the what-is-lost diagram
+    assert {"Download SVG", "Download PNG"} <= {b.label for b in app.get("download_button")}
+
+
+def test_citations_link_doi_and_pubmed_and_escape_the_label() -> None:
+    line = source_line({"label": "A *b* <c>", "doi": "10.1097/x(1)", "pmid": "123"})
+    assert line.startswith("A \\*b\\* \\<c\\>")
+    assert "(https://doi.org/10.1097/x%281%29)" in line
+    assert "[PMID 123](https://pubmed.ncbi.nlm.nih.gov/123/)" in line
 
 
 def test_plan_page_shows_errors_as_text() -> None:
-    app = AppTest.from_file(APP, default_timeout=60).run()
-    app.selectbox(key="level").set_value("none")
-    app.multiselect(key="nerves").set_value(["sural nerve"])
-    app.button[0].click().run()
-    assert not app.exception
+    app = plan_case(open_page("plan"), "none", ["sural nerve"])
     assert "needs --region" in app.error[0].value
 
 
+def test_missing_context_is_listed_not_defaulted() -> None:
+    app = open_page("plan")
+    app.radio(key="ctx_anticoagulants").set_value("yes")
+    app = plan_case(app, "transradial", ["median nerve"])
+    text = all_text(app)
+    assert "anticoagulants\\: not stated" not in text
+    assert "strength\\_needs\\: not stated" in text
+
+
 def test_explore_page_searches_draws_and_lists() -> None:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.switch_page(str(PAGES / "explore.py"))
-    app.run()
-    assert not app.exception
+    app = open_page("explore")
+    assert "no patient data" in app.info[0].value
     app.text_input(key="explore_query").set_value("FCU").run()
     assert not app.exception
     assert app.subheader[0].value == "flexor carpi ulnaris"
-    paths = [m.value for m in app.markdown if "→" in m.value]
-    assert any(p.startswith("C8 root") and p.endswith("wrist joint") for p in paths), paths
+    paths = [line for m in app.markdown for line in m.value.splitlines() if "→" in line]
+    assert any(p.startswith("- C8 root") and p.endswith("wrist joint") for p in paths), paths
+    assert {"Download SVG", "Download PNG", "Download DOT (Graphviz)"} <= {
+        b.label for b in app.get("download_button")
+    }
     app.selectbox(key="explore_level").set_value("transhumeral").run()
     assert not app.exception
+    assert "**redundant** (6)" in [m.value for m in app.markdown]
+
+
+def test_quiz_mode_asks_checks_and_explains() -> None:
+    app = open_page("explore")
+    app.toggle(key="quiz_mode").set_value(True).run()
+    assert not app.exception
+    assert "no patient inputs" in app.warning[0].value
+    assert not app.text_input  # no inputs but the answer choices
+    question = app.session_state["quiz"][0]
+    radio = app.radio[0]
+    radio.set_value(question.choices[0]).run()
+    app.button(key="quiz_check").click().run()
+    assert not app.exception
+    text = all_text(app)
+    assert "The answer is **" in text and "Sources:" in text
+    app.button(key="quiz_next").click().run()
+    assert "question 2 of 5" in all_text(app)
 
 
 def test_rules_and_about_pages_render() -> None:
     for page, text in (("rules", "TMR-DONOR-REDUNDANT"), ("about", "Bibliography")):
-        app = AppTest.from_file(APP, default_timeout=60)
-        app.switch_page(str(PAGES / f"{page}.py"))
-        app.run()
-        assert not app.exception
+        app = open_page(page)
         rendered = " ".join([e.label for e in app.expander] + [s.value for s in app.subheader])
         assert text in rendered, rendered
+
+
+@pytest.fixture
+def hostile_app(hostile_ontology: Path) -> Iterator[None]:
+    """The app's shared planner built from the hostile ontology, for one test."""
+    os.environ["TMRPLAN_ONTOLOGY"] = str(hostile_ontology)
+    planner.clear()
+    yield
+    del os.environ["TMRPLAN_ONTOLOGY"]
+    planner.clear()
+
+
+def test_labels_with_markup_reach_markdown_escaped(hostile_app: None) -> None:
+    app = plan_case(open_page("plan"), "transhumeral", [HOSTILE_NERVE])
+    app.session_state["basis_MedianNerve_1"] = True
+    app.run()
+    assert not app.exception
+    text = all_text(app)
+    assert "\\<script\\>window.tmrPwned=1\\</script\\>" in text
+    assert (
+        "\\<img src=x onerror=window.tmrPwned=2\\> \\*\\*not bold\\*\\* \\$x\\$ \\:red\\[" in text
+    )
+    unescaped = [line for line in text.splitlines() if "<script>" in line or " <img" in line]
+    assert not unescaped, unescaped

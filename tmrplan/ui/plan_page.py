@@ -1,14 +1,21 @@
-"""Plan page: a case form in, each nerve's options with their basis out."""
+"""Plan page (surgeons): a case form in; each nerve's options, their basis and the exports out."""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import date
+
 import streamlit as st
 
+from tmrplan.describe import describe_source
 from tmrplan.errors import TmrplanError
-from tmrplan.loss import what_is_lost
-from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Option, Plan
-from tmrplan.report import to_markdown
+from tmrplan.kg import local_name
+from tmrplan.loss import ActionLoss, what_is_lost
+from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
+from tmrplan.report import to_json_dict, to_markdown
 from tmrplan.ui.resources import planner
+from tmrplan.ui.widgets import bullet_list, md, show_figure, source_line
 from tmrplan.vocab import TMR
 
 _TRISTATE = {"not stated": None, "yes": True, "no": False}
@@ -16,40 +23,17 @@ _TRISTATE = {"not stated": None, "yes": True, "no": False}
 
 def render() -> None:
     """Draw the plan page."""
-    plan_service = planner()
-    kb = plan_service.kb
     st.title("TMR options")
     st.caption(
         "For pre-operative planning and teaching by health care professionals: options with their "
-        "basis, not directives."
+        "basis, not directives. Case details stay in this browser session and are not stored."
     )
-    nerve_names = [
-        kb.label(n) for n in kb.entities(TMR.MixedNerve) + kb.entities(TMR.CutaneousNerve)
-    ]
-    with st.form("case", border=True):
-        side = st.selectbox("Side", ["not stated", "left", "right"], key="side")
-        level = st.selectbox("Amputation level", LEVEL_IDS, index=1, key="level")
-        region = st.selectbox(
-            "Region (intact limb only)", ["", *sorted(kb.region_ids)], key="region"
-        )
-        nerves = st.multiselect("Neuroma nerves", sorted(set(nerve_names)), key="nerves")
-        context = {
-            key: _TRISTATE[
-                st.radio(meaning.capitalize(), list(_TRISTATE), horizontal=True, key=f"ctx_{key}")
-            ]
-            for key, meaning in CONTEXT_FIELDS.items()
-        }
-        submitted = st.form_submit_button("Show options")
-    if submitted:
-        case = Case(
-            nerves=tuple(nerves),
-            level=level,
-            region=region or None,
-            side=None if side == "not stated" else side,
-            context={k: v for k, v in context.items() if v is not None},
-        )
+    case = case_form()
+    if case is not None:
+        started = time.perf_counter()
         try:
-            st.session_state["plan"] = plan_service.plan(case)
+            st.session_state["plan"] = planner().plan(case)
+            st.session_state["plan_seconds"] = time.perf_counter() - started
         except TmrplanError as error:
             st.session_state.pop("plan", None)
             st.error(str(error))
@@ -58,78 +42,237 @@ def render() -> None:
         show_plan(plan)
 
 
-def show_basis(option: Option) -> None:
-    """Why an option is where it is: ranking keys, every flag with its facts, and the evidence."""
-    st.write("Ranking keys: " + ", ".join(f"{k} = {v}" for k, v in option.sort_keys.items()))
-    for flag in option.flags:
-        facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items())
-        st.write(
-            f"{flag.severity.value.upper()} · {flag.rule_id} v{flag.rule_version}: {flag.message}"
+def nerve_choices() -> dict[str, str]:
+    """Neuroma nerve labels → what the picker shows: the name with its synonyms and
+    abbreviations, so typing "AIN", "CPN" or "fibular" finds the nerve."""
+    kb = planner().kb
+    nerves = kb.entities(TMR.MixedNerve) + kb.entities(TMR.CutaneousNerve)
+    shown = {}
+    for nerve in sorted(nerves, key=kb.label):
+        synonyms = kb.alt_labels.get(nerve, [])
+        shown[kb.label(nerve)] = kb.label(nerve) + (f" ({'; '.join(synonyms)})" if synonyms else "")
+    return shown
+
+
+def case_form() -> Case | None:
+    """The case form; a Case once submitted, else None. Unstated context stays unstated."""
+    kb = planner().kb
+    choices = nerve_choices()
+    with st.form("case", border=True):
+        left, middle, right = st.columns(3)
+        level = left.selectbox("Amputation level", LEVEL_IDS, index=1, key="level")
+        region = middle.selectbox(
+            "Region (intact limb only)", ["", *sorted(kb.region_ids)], key="region"
         )
-        st.caption(f"Facts: {facts or 'none'} · sources: {', '.join(flag.sources)}")
-    for evidence in option.evidence:
-        st.write(f"Published ({evidence['evidence_type']}): {evidence['label']}")
-        for source in evidence["sources"]:
-            links = [
-                f"https://doi.org/{source['doi']}" if "doi" in source else "",
-                f"https://pubmed.ncbi.nlm.nih.gov/{source['pmid']}/" if "pmid" in source else "",
+        side = right.selectbox("Side", ["not stated", "left", "right"], key="side")
+        nerves = st.multiselect(
+            "Neuroma nerves (type a name, synonym or abbreviation)",
+            list(choices),
+            format_func=choices.__getitem__,
+            select_all=False,  # "select all 110 nerves" is never a case, only a slip of the finger
+            key="nerves",
+        )
+        st.write("Context (leave “not stated” when unknown; it is listed as an unknown):")
+        columns = st.columns(2)
+        context = {
+            key: _TRISTATE[
+                columns[i % 2].radio(
+                    meaning.capitalize(), list(_TRISTATE), horizontal=True, key=f"ctx_{key}"
+                )
             ]
-            st.caption(" · ".join([source["label"], *[link for link in links if link]]))
-    if not option.evidence:
-        st.caption(
-            "No published pattern for this donor in this context: the option comes from anatomy."
-        )
-
-
-def show_loss(plan: Plan, option: Option) -> None:
-    """What using this donor gives up, as text (every action and who still performs it)."""
-    service = planner()
-    kb = service.kb
-    losses = what_is_lost(
-        service.index, plan.case, kb.get(option.donor_nerve.id), kb.get(option.target_muscle.id)
+            for i, (key, meaning) in enumerate(CONTEXT_FIELDS.items())
+        }
+        if not st.form_submit_button("Show options", type="primary"):
+            return None
+    return Case(
+        nerves=tuple(nerves),
+        level=level,
+        region=region or None,
+        side=None if side == "not stated" else side,
+        context={k: v for k, v in context.items() if v is not None},
     )
-    st.write("What is lost:")
-    for loss in losses:
-        others = "; ".join(f"{m} ({', '.join(n)})" for m, n in loss.still_performed_by)
-        after = (
-            f" — still performed by {others}"
-            if others
-            else (" — no other muscle left" if loss.state == "given up" else "")
-        )
-        st.write(f"- {loss.action} ({loss.role}): {loss.state}{after}")
 
 
 def show_plan(plan: Plan) -> None:
-    """Each nerve's options as a table, then case flags, alternatives and unknowns."""
-    st.caption(f"Knowledge base {plan.kb_version} · rules {plan.rules_version}")
+    """Each nerve's options, then case flags, alternatives, risks, instructions, unknowns, exports."""
+    st.caption(
+        f"Knowledge base {md(plan.kb_version)} · rules {md(plan.rules_version)} · "
+        f"planned in {st.session_state.get('plan_seconds', 0) * 1000:.0f} ms"
+    )
+    st.info(plan.notice)
     for nerve in plan.nerves:
-        st.subheader(nerve.nerve.label)
-        if nerve.assigned_rank:
-            st.write(f"Conflict-free assignment: option {nerve.assigned_rank}")
-        rows = [
-            {
-                "rank": o.rank,
-                "donor branch": o.donor_nerve.label,
-                "target muscle": o.target_muscle.label,
-                "donor status": o.donor_status.value,
-                "strength-loss risk": o.strength_loss_risk.value,
-                "published": len(o.evidence),
-                "flags": ", ".join(f"{f.rule_id} ({f.severity.value})" for f in o.flags),
-            }
-            for o in nerve.options
-        ]
-        st.dataframe(rows, hide_index=True, key=f"options_{nerve.nerve.id}")
-        for option in nerve.options:
-            assigned = " (assigned)" if option.rank == nerve.assigned_rank else ""
-            title = f"Basis of option {option.rank}{assigned}: {option.donor_nerve.label} → {option.target_muscle.label}"
-            with st.expander(title):
-                show_basis(option)
-                show_loss(plan, option)
+        show_nerve(plan, nerve)
     if plan.case_flags:
         st.subheader("Case")
-        for flag in plan.case_flags:
-            st.write(f"{flag.severity.value.upper()} · {flag.rule_id}: {flag.message}")
-    st.subheader("Unknowns")
-    for unknown in plan.unknowns or ["none"]:
-        st.write(f"- {unknown}")
-    st.download_button("Download Markdown", to_markdown(plan), "tmr-plan.md", key="download_md")
+        bullet_list(_flag_text(flag) for flag in plan.case_flags)
+    for title, items in (
+        ("Alternatives to TMR", plan.alternatives),
+        ("Risks to discuss", plan.risks),
+    ):
+        st.subheader(title)
+        bullet_list(f"**{md(i['label'])}**: {md(i.get('text') or '')}" for i in items)
+    st.subheader("Instructions")
+    order = ["before surgery", "during surgery", "after surgery"]
+    phases = sorted(
+        {i.get("phase") or "any time" for i in plan.instructions},
+        key=lambda p: order.index(p) if p in order else len(order),
+    )
+    for phase in phases or ["any time"]:
+        in_phase = [i for i in plan.instructions if (i.get("phase") or "any time") == phase]
+        st.write(f"{phase.capitalize()}:")
+        bullet_list(f"**{md(i['label'])}**: {md(i.get('text') or '')}" for i in in_phase)
+    st.subheader("Unknowns (missing inputs)")
+    bullet_list(md(u) for u in plan.unknowns)
+    show_exports(plan)
+
+
+def show_nerve(plan: Plan, nerve: NervePlan) -> None:
+    """One nerve: options table with the ranking's keys, then each option's basis on demand."""
+    st.subheader(md(nerve.nerve.label))
+    assignment = (
+        f"option {nerve.assigned_rank} (no donor is used twice across this case's nerves)"
+        if nerve.assigned_rank
+        else "none available"
+    )
+    st.write(
+        f"Neuroma in the {md(nerve.region.label)} · {len(nerve.options)} options · "
+        f"conflict-free assignment: {assignment}"
+    )
+    rows = [
+        {
+            "rank": o.rank,
+            "assigned": "yes" if o.rank == nerve.assigned_rank else "",
+            "donor branch → target muscle": f"{o.donor_nerve.label} → {o.target_muscle.label}",
+            "donor status": o.donor_status.value,
+            "strength-loss risk": o.strength_loss_risk.value,
+            "published": f"{len(o.evidence)} pattern(s)" if o.evidence else "anatomy only",
+            "flags": _flag_summary(o.flags),
+            **{f"key: {k}": str(v) for k, v in o.sort_keys.items()},
+        }
+        for o in nerve.options
+    ]
+    st.dataframe(rows, hide_index=True, key=f"options_{nerve.nerve.id}")
+    for option in nerve.options:
+        assigned = " (assigned)" if option.rank == nerve.assigned_rank else ""
+        title = (
+            f"Basis of option {option.rank}{assigned}: "
+            f"{md(option.donor_nerve.label)} → {md(option.target_muscle.label)}"
+        )
+        # Opening reruns the page and draws the basis then: closed options cost nothing.
+        basis = st.expander(title, key=f"basis_{nerve.nerve.id}_{option.rank}", on_change="rerun")
+        if basis.open:
+            with basis:
+                show_basis(option)
+                show_loss(plan, option)
+
+
+def show_basis(option: Option) -> None:
+    """Why an option is where it is: ranking keys, every flag with its facts and sources, evidence."""
+    kb = planner().kb
+    st.write(
+        "**Ranking keys** (compared in this order): "
+        + ", ".join(f"{md(k)} = {md(str(v))}" for k, v in option.sort_keys.items())
+    )
+    st.write(
+        f"**Donor status:** {option.donor_status.value} · "
+        f"**strength-loss risk:** {option.strength_loss_risk.value}"
+    )
+    st.write("**Flags**")
+    for flag in option.flags or ():
+        st.markdown(f"- {_flag_text(flag)}")
+        facts = ", ".join(f"{md(k)} = {md(str(v))}" for k, v in flag.facts.items())
+        st.caption(f"Facts that fired it: {facts or 'none'}")
+        for source_id in flag.sources:
+            st.caption(source_line(describe_source(kb, TMR[source_id])))
+    if not option.flags:
+        st.write("none")
+    st.write("**Published evidence**")
+    for evidence in option.evidence:
+        st.markdown(f"- {md(evidence['label'])} ({md(evidence['evidence_type'])})")
+        for source in evidence["sources"]:
+            st.caption(source_line(source))
+    if not option.evidence:
+        st.write("No published pattern for this donor here: the option comes from anatomy.")
+
+
+def show_loss(plan: Plan, option: Option) -> None:
+    """What using this donor gives up: a small diagram and the same as text."""
+    service = planner()
+    kb = service.kb
+    branch, muscle = kb.get(option.donor_nerve.id), kb.get(option.target_muscle.id)
+    from tmrplan.figures import loss_figure  # matplotlib costs 0.6 s: only once a basis opens
+
+    losses = what_is_lost(service.index, plan.case, branch, muscle)
+    st.write("**What is lost with this donor**")
+    bullet_list(_loss_text(loss) for loss in losses)
+    figure = loss_figure(option.donor_nerve.label, option.target_muscle.label, losses)
+    show_figure(
+        figure,
+        f"what-is-lost-{local_name(branch)}",
+        key=f"loss_{option.donor_nerve.id}_{option.rank}",
+        alt=f"Diagram: actions of {option.target_muscle.label} and who still performs them",
+    )
+
+
+def show_exports(plan: Plan) -> None:
+    """PDF, Markdown and JSON, each stamped with both versions, today's date and the notice."""
+    today = date.today()
+
+    def pdf_bytes() -> bytes:
+        from tmrplan.pdf import plan_to_pdf  # fpdf2 loads on the first PDF, not at start-up
+
+        return plan_to_pdf(plan, today)
+
+    st.subheader("Export")
+    pdf, markdown, as_json = st.columns(3)
+    pdf.download_button(
+        "Download PDF",
+        pdf_bytes,
+        "tmr-plan.pdf",
+        mime="application/pdf",
+        key="download_pdf",
+        on_click="ignore",
+    )
+    markdown.download_button(
+        "Download Markdown",
+        to_markdown(plan, today),
+        "tmr-plan.md",
+        mime="text/markdown",
+        key="download_md",
+        on_click="ignore",
+    )
+    as_json.download_button(
+        "Download JSON",
+        json.dumps(to_json_dict(plan, today), indent=2, ensure_ascii=False),
+        "tmr-plan.json",
+        mime="application/json",
+        key="download_json",
+        on_click="ignore",
+    )
+
+
+def _flag_summary(flags: tuple[Flag, ...]) -> str:
+    # The table names the flags that ask for attention; the info ones are counted, and all of
+    # them are in the option's basis.
+    attention = [f"{f.rule_id} ({f.severity.value})" for f in flags if f.severity.value != "info"]
+    info = len(flags) - len(attention)
+    return ", ".join([*attention, *([f"{info} info"] if info else [])])
+
+
+def _flag_text(flag: Flag) -> str:
+    notes = f" ({md('; '.join(flag.notes))})" if flag.notes else ""
+    return (
+        f"**{flag.severity.value.upper()}** · {md(flag.rule_id)} v{md(flag.rule_version)}: "
+        f"{md(flag.message)}{notes}"
+    )
+
+
+def _loss_text(loss: ActionLoss) -> str:
+    others = "; ".join(f"{md(m)} ({md(', '.join(n))})" for m, n in loss.still_performed_by)
+    if loss.state == "already lost":
+        tail = " (the amputation took it)"
+    elif others:
+        tail = f" — still performed by {others}"
+    else:
+        tail = " — **no other muscle left performs it**"
+    return f"{md(loss.action)} ({loss.role}): **{loss.state}**{tail}"

@@ -1,0 +1,56 @@
+"""Small building blocks the pages share: data-safe text, figures with their downloads, sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import streamlit as st
+
+from tmrplan.report import escape_markdown
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# Every label, message and citation is data: it goes through md() before any Markdown element,
+# so "<script>" or "**" in a label shows as those characters.
+md = escape_markdown
+
+
+def show_figure(figure: Figure, stem: str, key: str, alt: str) -> None:
+    """The figure as a PNG on screen, with SVG and PNG downloads of the same picture."""
+    from tmrplan.figures import to_png, to_svg  # matplotlib costs 0.6 s: only when drawing
+
+    png = to_png(figure)
+    st.image(png, alt=alt)
+    left, right = st.columns(2, width=360)
+    left.download_button(
+        "Download SVG",
+        lambda: to_svg(figure),
+        f"{stem}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download PNG", png, f"{stem}.png", mime="image/png", key=f"{key}_png", on_click="ignore"
+    )
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """A citation as safe Markdown: label, kind, evidence type, and DOI/PubMed links."""
+    parts = [md(source["label"])]
+    parts += [md(source[k]) for k in ("kind", "evidence_type") if source.get(k)]
+    if source.get("doi"):
+        parts.append(f"[DOI {md(source['doi'])}](https://doi.org/{quote(source['doi'], safe='/')})")
+    if source.get("pmid"):
+        parts.append(
+            f"[PMID {md(source['pmid'])}](https://pubmed.ncbi.nlm.nih.gov/{quote(source['pmid'])}/)"
+        )
+    return " · ".join(parts)
+
+
+def bullet_list(lines: Iterable[str]) -> None:
+    """Already-escaped lines as one Markdown bullet list ("none" when empty)."""
+    st.markdown("\n".join(f"- {line}" for line in lines) or "none")
