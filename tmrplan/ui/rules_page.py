@@ -6,6 +6,7 @@ import streamlit as st
 
 from tmrplan.ruletests import run_card_tests
 from tmrplan.ui.resources import planner
+from tmrplan.ui.widgets import md
 
 
 def render() -> None:
@@ -22,16 +23,17 @@ def render() -> None:
         passed = sum(r.passed for r in mine)
         overdue = " · REVIEW OVERDUE" if card.is_overdue() else ""
         with st.expander(
-            f"{card.id} v{card.version} · {card.status} · {card.severity.value}{overdue}"
+            f"{md(card.id)} v{md(card.version)} · {card.status} · {card.severity.value}{overdue}"
         ):
-            st.write(f"**{card.title}**")
-            st.write(card.rationale)
-            st.write(f"When: {card.conditions_in_words()}")
-            st.write(f"Flag: {card.code} — {card.message}")
+            st.write(f"**{md(card.title)}**")
+            st.write(md(card.rationale))
+            st.write(f"When: {md(card.conditions_in_words())}")
+            st.write(f"Flag: {md(card.code)} — {md(card.message)}")
             st.write(
-                f"Author: {card.author} · reviewer: {card.reviewer} · review due {card.review_due.isoformat()}"
+                f"Author: {md(card.author)} · reviewer: {md(card.reviewer)} · "
+                f"review due {card.review_due.isoformat()}{overdue}"
             )
-            st.write("Sources: " + ", ".join(card.sources))
+            st.write("Sources: " + md(", ".join(card.sources)))
             st.write(f"Tests: {passed}/{len(mine)} pass")
             st.dataframe(
                 [
