@@ -304,11 +304,26 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ anatomy helpers
     def nerve_path(self, nerve: URIRef) -> list[URIRef]:
-        """One path from a nerve up to a spinal root, following the first parent at each step."""
+        """One path from a nerve up to a spinal root.
+
+        At each step the parent that carries the nerve's own roots is preferred, so the femoral
+        nerve climbs the lumbar plexus to L2, one of its roots, not to L1 (the plexus's first).
+
+        Example:
+            >>> kb = load_knowledge_base()
+            >>> [kb.label(n) for n in kb.nerve_path(TMR.FemoralNerve)]
+            ['femoral nerve', 'lumbar plexus', 'L2 root']
+        """
+        roots = set(self.objects(nerve, TMR.spinalRoot))
+
+        def carries_roots(parent: URIRef) -> tuple[bool, int]:
+            shared = len(roots & set(self.objects(parent, TMR.spinalRoot)))
+            return (parent in roots, shared)
+
         path = [nerve]
         seen = {nerve}
         while parents := self.objects(path[-1], TMR.branchOf):
-            parent = parents[0]
+            parent = max(parents, key=carries_roots)  # ties keep the first parent
             if parent in seen:  # a cycle; the checks report it, lookups must not hang on it
                 break
             path.append(parent)
