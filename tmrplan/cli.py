@@ -23,10 +23,12 @@ from tmrplan.errors import (
     EngineError,
     InvalidCaseError,
     KnowledgeBaseError,
+    OutputError,
     RuleFileError,
     TmrplanError,
     UnknownEntityError,
 )
+from tmrplan.governance import approve, comment, retire
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
 from tmrplan.model import CONTEXT_FIELDS, Case
 from tmrplan.planner import Planner, load_planner
@@ -36,6 +38,7 @@ from tmrplan.rulebook import load_rulebook
 from tmrplan.ruletests import run_card_tests
 from tmrplan.validation import validate_knowledge_base
 from tmrplan.vocab import TMR
+from tmrplan.writes import write_atomically
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -45,6 +48,7 @@ _BAD_INPUT = (
     InvalidCaseError,
     KnowledgeBaseError,
     RuleFileError,
+    OutputError,
 )
 
 
@@ -116,6 +120,17 @@ def check(obj: Context) -> None:
         click.echo(f"{len(violations)} violation(s) in {kb.directory} ({counts})")
         sys.exit(EXIT_FINDINGS)
     click.echo(f"ok: knowledge base {kb.version}: {counts}; {len(kb.graph)} triples")
+    # The rules are reported, not failed on: an overdue or unapproved card still runs, and
+    # every plan it takes part in says so.
+    book = load_rulebook(obj.rules, known_sources=kb.source_ids())
+    for card in book.cards:
+        if card.runs and card.is_overdue():
+            click.echo(f"review overdue: {card.id} v{card.version} (due {card.review_due})")
+    approved = len(book.approved)
+    click.echo(
+        f"rules {book.version}: {approved} of {len(book.running)} running card(s) approved"
+        + ("; plans are PREVIEW until every running card is approved" if book.unapproved else "")
+    )
 
 
 def summary_counts(kb: KnowledgeBase) -> dict[str, int]:
@@ -336,22 +351,7 @@ def plan(
     if output is None:
         click.echo(data, nl=False)
     else:
-        write_atomically(output, data.encode("utf-8") if isinstance(data, str) else data)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    Raises:
-        InvalidCaseError: if the file cannot be written (e.g. its folder does not exist).
-    """
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(path)  # atomic within one filesystem
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InvalidCaseError(f"cannot write {str(path)!r}: {exc.strerror}") from exc
+        write_atomically(output, data)
 
 
 def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
@@ -419,6 +419,8 @@ def rules_list(obj: Context, fmt: str) -> None:
             "overdue": c.is_overdue(),
             "author": c.author,
             "reviewer": c.reviewer,
+            "approval": book.approval_state(c),
+            "content_hash": c.content_hash,
             "sources": list(c.sources),
         }
         for c in book.cards
@@ -433,6 +435,49 @@ def rules_list(obj: Context, fmt: str) -> None:
             f"{r['id']} v{r['version']} [{r['status']}; {r['severity']}; review {r['review_due']}{overdue}]"
         )
         click.echo(f"    {r['title']}: when {r['when']}")
+        click.echo(f"    {r['approval']}")
+
+
+_WHO = click.option(
+    "--by", "who", required=True, help="Your name, recorded as given (there is no login system)."
+)
+_ROLE = click.option("--role", required=True, help="Your governance role, e.g. 'clinical lead'.")
+
+
+@rules.command("approve")
+@click.argument("card_id")
+@_WHO
+@_ROLE
+@click.option("--note", default="", help="Why, or under what conditions.")
+@click.pass_obj
+def rules_approve(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
+    """Approve CARD_ID at its current content: status active, reviewer you, entry in the ledger."""
+    entry = approve(load_rulebook(obj.rules), card_id, who, role, note)
+    click.echo(f"approved {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) by {who}")
+
+
+@rules.command("comment")
+@click.argument("card_id")
+@_WHO
+@_ROLE
+@click.argument("text")
+@click.pass_obj
+def rules_comment(obj: Context, card_id: str, who: str, role: str, text: str) -> None:
+    """Record a review comment on CARD_ID's current content."""
+    entry = comment(load_rulebook(obj.rules), card_id, who, role, text)
+    click.echo(f"comment {entry.seq} on {entry.card_id} v{entry.version} recorded")
+
+
+@rules.command("retire")
+@click.argument("card_id")
+@_WHO
+@_ROLE
+@click.option("--note", default="", help="Why it is retired.")
+@click.pass_obj
+def rules_retire(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
+    """Retire CARD_ID: kept for the record, no longer run."""
+    entry = retire(load_rulebook(obj.rules), card_id, who, role, note)
+    click.echo(f"retired {entry.card_id} v{entry.version}")
 
 
 @rules.command("test")
@@ -480,6 +525,9 @@ def export(obj: Context, fmt: str, derived: bool, output: Path | None) -> None:
     if output is None:
         click.echo(text)
         return
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(output)  # atomic on one filesystem: readers see the old file or the new one
+    write_atomically(output, text)
+
+
+from tmrplan.cli_audit import audit  # noqa: E402  (here, not on top: other edits stay apart)
+
+main.add_command(audit)

@@ -72,3 +72,12 @@ class InvalidCaseError(TmrplanError):
 
 class EngineError(TmrplanError):
     """The rule engine failed while evaluating facts."""
+
+
+class OutputError(TmrplanError):
+    """A file could not be written (the old file, if any, is left as it was)."""
+
+
+class AuditLogError(TmrplanError):
+    """The audit log cannot be opened or written, or an event is refused (unknown kind, or a
+    detail field outside its kind's whitelist: the log must never hold case data)."""

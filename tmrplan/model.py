@@ -151,3 +151,11 @@ class Plan:
     risks: tuple[dict[str, Any], ...]
     unknowns: tuple[str, ...]
     notice: str
+    # Running rule cards not approved by clinical governance at their current content. Any at
+    # all makes the whole plan a PREVIEW, and every screen and export names them.
+    preview_cards: tuple[str, ...]
+
+    @property
+    def is_preview(self) -> bool:
+        """Whether any rule card behind this plan lacks governance approval."""
+        return bool(self.preview_cards)

@@ -20,6 +20,7 @@ from fpdf.fonts import FontFace
 
 from tmrplan import __version__
 from tmrplan.model import Flag, Plan
+from tmrplan.report import preview_notice
 
 # DejaVu Sans covers arrows, dashes and accented letters; fpdf2's core fonts are Latin-1 only.
 # matplotlib ships it, so nothing is fetched at run time.
@@ -227,7 +228,8 @@ def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
     """
     case = plan.case
     stamp = (
-        f"TMR planning options · knowledge base {plan.kb_version} · rules {plan.rules_version}"
+        ("PREVIEW (unapproved rule cards) · " if plan.is_preview else "")
+        + f"TMR planning options · knowledge base {plan.kb_version} · rules {plan.rules_version}"
         f" · exported {exported_on.isoformat()}"
     )
     doc = PdfDocument(
@@ -236,7 +238,9 @@ def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
         footer=PLAN_FOOTER,
         created=exported_on,
     )
-    doc.heading("TMR planning options", 1)
+    doc.heading("TMR planning options" + (" — PREVIEW" if plan.is_preview else ""), 1)
+    if preview := preview_notice(plan):
+        doc.paragraph(Span(preview, bold=True))
     doc.paragraph(Span("Intended use: ", bold=True), plan.notice)
     doc.heading("Case", 2)
     doc.bullet(Span("Nerves: ", bold=True), ", ".join(case.nerves))

@@ -135,6 +135,7 @@ class Planner:
             risks=self._risks,
             unknowns=tuple(self._unknowns(case, nerve_plans)),
             notice=NOTICE,
+            preview_cards=self.rulebook.unapproved,
         )
 
     # ------------------------------------------------------------------ steps

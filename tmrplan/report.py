@@ -11,6 +11,26 @@ from typing import Any
 from tmrplan.model import Flag, Option, Plan
 
 
+def preview_notice(plan: Plan) -> str | None:
+    """The PREVIEW line every rendering of an unapproved plan carries, naming the cards.
+
+    Example:
+        >>> from tmrplan.planner import load_planner
+        >>> from tmrplan.model import Case
+        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
+        >>> preview_notice(plan).startswith("PREVIEW: ")  # the shipped cards are unapproved
+        True
+    """
+    if not plan.is_preview:
+        return None
+    cards = ", ".join(plan.preview_cards)
+    return (
+        f"PREVIEW: built with {len(plan.preview_cards)} rule card(s) that clinical governance has "
+        f"not approved at their current content ({cards}). Not for clinical decisions until "
+        "they are approved."
+    )
+
+
 def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
     """The plan as JSON-ready data, with the fields of DESIGN.md's CLI contract.
 
@@ -24,6 +44,8 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
             "kb_version": plan.kb_version,
             "rules_version": plan.rules_version,
             "notice": plan.notice,
+            "preview": plan.is_preview,
+            "preview_cards": list(plan.preview_cards),
             "nerves": [
                 {
                     "nerve": asdict(n.nerve),
@@ -84,6 +106,7 @@ def to_text(plan: Plan, options_per_nerve: int | None = None) -> str:
         f"TMR options — {', '.join(case.nerves)} — {where}"
         + (f", {case.side}" if case.side else ""),
         f"knowledge base {plan.kb_version} · rules {plan.rules_version}",
+        *([preview] if (preview := preview_notice(plan)) else []),
         plan.notice,
         "",
     ]
@@ -128,8 +151,9 @@ def to_markdown(plan: Plan, exported_on: date | None = None) -> str:
     """A Markdown report with every option's basis, for the record (stamped with its date)."""
     case = plan.case
     out = [
-        "# TMR planning options",
+        "# TMR planning options" + (" — PREVIEW" if plan.is_preview else ""),
         "",
+        *([f"> **{preview}**", ">"] if (preview := preview_notice(plan)) else []),
         f"> {plan.notice}",
         "",
         f"- **Case:** nerves {', '.join(case.nerves)}; level `{case.level}`"

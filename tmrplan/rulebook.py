@@ -19,6 +19,7 @@ import yaml
 
 from tmrplan import paths
 from tmrplan.errors import RuleFileError
+from tmrplan.ledger import load_ledger
 from tmrplan.model import Severity
 
 
@@ -190,6 +191,9 @@ class RuleBook:
     cards: tuple[RuleCard, ...]
     directory: Path
     version: str
+    # Ids of active cards whose current content someone other than the author approved.
+    # Empty by default: a rule book nobody approved plans in PREVIEW only.
+    approved: frozenset[str] = frozenset()
 
     def get(self, rule_id: str) -> RuleCard:
         """The card with this id.
@@ -206,6 +210,20 @@ class RuleBook:
     def running(self) -> tuple[RuleCard, ...]:
         """The cards the engine evaluates."""
         return tuple(c for c in self.cards if c.runs)
+
+    @property
+    def unapproved(self) -> tuple[str, ...]:
+        """Ids of running cards that are not both active and approved at their current content:
+        any plan they take part in is a PREVIEW."""
+        return tuple(c.id for c in self.running if c.id not in self.approved)
+
+    def approval_state(self, card: RuleCard) -> str:
+        """In words: approved, or why not (status, or no approval of this content)."""
+        if card.id in self.approved:
+            return "approved"
+        if card.status != "active":
+            return f"not approved (status {card.status})"
+        return "not approved (no approval of this content by someone other than the author)"
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -290,9 +308,10 @@ def parse_card(text: str, path: Path, known_sources: frozenset[str] | None = Non
         raise fail(f"message is {len(message)} characters; the limit is {MAX_MESSAGE}", then)
     tests = _parse_tests(data["tests"], data["scope"], {c.fact for c in conditions}, fail)
     clean = {k: v for k, v in data.items() if k != "__line__"}
+    # Of the card's meaning (keys sorted, comments and layout ignored): what an approval is of.
     digest = hashlib.sha256(
         yaml.safe_dump(_strip_lines(clean), sort_keys=True).encode()
-    ).hexdigest()[:12]
+    ).hexdigest()
     return RuleCard(
         id=rule_id,
         title=data["title"].strip(),
@@ -439,6 +458,15 @@ def load_rulebook(
         raise RuleFileError("no rule cards (*.yaml) in the rules directory", path=str(folder))
     digest = hashlib.sha256("".join(f"{c.id}@{c.version}:{c.content_hash}" for c in cards).encode())
     declared = ",".join(sorted({c.version for c in cards}))
+    ledger = load_ledger(folder)
+    approved = frozenset(
+        c.id
+        for c in cards
+        if c.status == "active" and c.content_hash in ledger.approved_hashes(c.id, c.author)
+    )
     return RuleBook(
-        tuple(cards), folder, f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}"
+        tuple(cards),
+        folder,
+        f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}",
+        approved,
     )

@@ -13,7 +13,7 @@ from tmrplan.errors import TmrplanError
 from tmrplan.kg import local_name
 from tmrplan.loss import ActionLoss, what_is_lost
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
-from tmrplan.report import to_json_dict, to_markdown
+from tmrplan.report import preview_notice, to_json_dict, to_markdown
 from tmrplan.ui.resources import planner
 from tmrplan.ui.widgets import bullet_list, md, show_figure, source_line
 from tmrplan.vocab import TMR
@@ -99,6 +99,8 @@ def show_plan(plan: Plan) -> None:
         f"Knowledge base {md(plan.kb_version)} · rules {md(plan.rules_version)} · "
         f"planned in {st.session_state.get('plan_seconds', 0) * 1000:.0f} ms"
     )
+    if preview := preview_notice(plan):
+        st.error(md(preview), icon=":material/warning:")
     st.info(plan.notice)
     for nerve in plan.nerves:
         show_nerve(plan, nerve)

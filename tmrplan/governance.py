@@ -1,0 +1,130 @@
+"""Governance actions on rule cards: approve, comment, retire, each written to the ledger.
+
+Approving sets the card's status to ``active`` and its ``reviewer`` to the approver, then records
+the hash of that new content; retiring sets ``retired``. Only those two lines of the YAML change,
+so the author's wording, comments and layout stay as written. Names are self-declared (there is
+no login system yet): every screen that records one says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from pathlib import Path
+
+from tmrplan.errors import RuleFileError, UnknownEntityError
+from tmrplan.ledger import LedgerEntry, load_ledger, same_person
+from tmrplan.rulebook import RuleBook, RuleCard, parse_card
+from tmrplan.writes import write_atomically
+
+APPROVABLE = ("in_review", "active")
+
+
+def find_card(book: RuleBook, card_id: str) -> RuleCard:
+    """The card with this id, or an error suggesting close ids."""
+    for card in book.cards:
+        if card.id == card_id:
+            return card
+    close = difflib.get_close_matches(card_id, [c.id for c in book.cards], 3)
+    raise UnknownEntityError("rule card", card_id, close)
+
+
+def approve(
+    book: RuleBook,
+    card_id: str,
+    who: str,
+    role: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Approve a card at its current wording (status becomes active, reviewer the approver).
+
+    Raises:
+        UnknownEntityError: for an unknown card id (with close ids).
+        RuleFileError: if the approver is the author, or the card is not in review or active.
+    """
+    card = find_card(book, card_id)
+    if same_person(who, card.author):
+        raise RuleFileError(
+            f"{who!r} is the card's author; an approval must come from someone else",
+            path=str(card.path),
+            line=card.line,
+            rule_id=card.id,
+        )
+    if card.status not in APPROVABLE:
+        raise RuleFileError(
+            f"status {card.status!r} cannot be approved; set it to in_review first "
+            f"(approvable: {', '.join(APPROVABLE)})",
+            path=str(card.path),
+            line=card.line,
+            rule_id=card.id,
+        )
+    updated = _rewrite(card, status="active", reviewer=who.strip())
+    return _record(book, updated, who, role, "approve", note, now)
+
+
+def comment(
+    book: RuleBook, card_id: str, who: str, role: str, text: str, now: dt.datetime | None = None
+) -> LedgerEntry:
+    """Record a reviewer's comment on a card's current content (the card is not changed)."""
+    card = find_card(book, card_id)
+    if not text.strip():
+        raise RuleFileError("a comment needs text", path=str(card.path), rule_id=card.id)
+    return _record(book, card, who, role, "comment", text, now)
+
+
+def retire(
+    book: RuleBook,
+    card_id: str,
+    who: str,
+    role: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Retire a card: it stays in the record but no longer runs."""
+    card = find_card(book, card_id)
+    updated = _rewrite(card, status="retired")
+    return _record(book, updated, who, role, "retire", note, now)
+
+
+def _record(
+    book: RuleBook,
+    card: RuleCard,
+    who: str,
+    role: str,
+    action: str,
+    text: str,
+    now: dt.datetime | None,
+) -> LedgerEntry:
+    ledger = load_ledger(book.directory).append(
+        who=who,
+        role=role,
+        action=action,
+        card_id=card.id,
+        version=card.version,
+        content_hash=card.content_hash,
+        text=text,
+        now=now,
+    )
+    return ledger.entries[-1]
+
+
+def _rewrite(card: RuleCard, **fields: str) -> RuleCard:
+    """Set top-level scalar fields of a card file in place; the card re-parses before writing."""
+    text = card.path.read_text(encoding="utf-8")
+    for key, value in fields.items():
+        matches = list(re.finditer(rf"^{key}:.*$", text, re.MULTILINE))
+        if len(matches) != 1:
+            raise RuleFileError(
+                f"cannot find exactly one top-level '{key}:' line to update",
+                path=str(card.path),
+                rule_id=card.id,
+            )
+        # JSON strings are valid YAML scalars: the name is stored exactly, whatever it contains.
+        line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        text = text[: matches[0].start()] + line + text[matches[0].end() :]
+    updated = parse_card(text, Path(card.path))
+    write_atomically(card.path, text)
+    return updated
