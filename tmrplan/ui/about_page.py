@@ -6,6 +6,7 @@ import streamlit as st
 
 from tmrplan import __version__
 from tmrplan.describe import describe_source
+from tmrplan.intended_use import INTENDED_USE
 from tmrplan.planner import NOTICE
 from tmrplan.ui.resources import planner
 from tmrplan.vocab import TMR
@@ -16,11 +17,13 @@ def render() -> None:
     service = planner()
     kb = service.kb
     st.title("About tmrplan")
-    st.write(NOTICE)
+    st.info(NOTICE)
+    # The same Markdown as docs/intended_use.md (compared by a test), minus its own title.
+    st.markdown(INTENDED_USE.split("\n", 1)[1].strip())
+    book = service.rulebook
     st.write(
-        "Intended users: health care professionals planning targeted muscle reinnervation before "
-        "surgery, and teachers of peripheral nerve anatomy. Not for intra-operative use. The rule "
-        "cards shipped with this version are drafts that no clinical governance has approved."
+        f"Rule cards approved by clinical governance: {len(book.approved)} of {len(book.running)} "
+        "running" + (" — plans are PREVIEW." if book.unapproved else ".")
     )
     st.write(
         f"tmrplan {__version__} · knowledge base {kb.version} · rules {service.rulebook.version}"
