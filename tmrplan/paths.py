@@ -50,3 +50,17 @@ def validation_stamps() -> Path:
         or str(Path.home() / ".cache")
     )
     return Path(base) / "tmrplan" / "validated"
+
+
+def audit_db() -> Path:
+    """The app's audit log (SQLite): ``TMRPLAN_AUDIT_DB`` if set, else
+    ``$XDG_DATA_HOME/tmrplan/audit.sqlite3`` (``~/.local/share`` when unset); its folder is
+    created so that the first event can be written."""
+    configured = os.environ.get("TMRPLAN_AUDIT_DB")
+    if configured:
+        path = Path(configured)
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        path = Path(base) / "tmrplan" / "audit.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
