@@ -82,6 +82,8 @@ def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["TMRPLAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    # The app's audit log too: tests (and the servers they start) never write the user's own.
+    os.environ["TMRPLAN_AUDIT_DB"] = str(tmp_path_factory.mktemp("audit") / "audit.sqlite3")
 
 
 # Labels that would run script, draw an image or format text if any page treated data as markup.

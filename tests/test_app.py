@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import HOSTILE_NERVE
+from tmrplan import paths
+from tmrplan.audit import AuditLog
+from tmrplan.ledger import load_ledger
 from tmrplan.ui.resources import planner
 from tmrplan.ui.widgets import source_line
 
@@ -161,3 +166,66 @@ def test_labels_with_markup_reach_markdown_escaped(hostile_app: None) -> None:
     )
     unescaped = [line for line in text.splitlines() if "<script>" in line or " <img" in line]
     assert not unescaped, unescaped
+
+
+@pytest.fixture
+def reviewable_rules(tmp_path: Path) -> Iterator[Path]:
+    """The app over a private copy of the rules, every card put in review."""
+    folder = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
+    for card in folder.glob("*.yaml"):
+        card.write_text(card.read_text().replace("status: draft", "status: in_review"))
+    os.environ["TMRPLAN_RULES"] = str(folder)
+    planner.clear()
+    yield folder
+    del os.environ["TMRPLAN_RULES"]
+    planner.clear()
+
+
+def review(app: AppTest, card: str, action: str, who: str, text: str = "") -> AppTest:
+    app.selectbox(key="review_card").set_value(card)
+    app.radio(key="review_action").set_value(action)
+    app.text_input(key="review_who").set_value(who)
+    app.text_input(key="review_role").set_value("clinical governance lead")
+    app.text_area(key="review_text").set_value(text)
+    app.button[0].click().run()
+    assert not app.exception
+    return app
+
+
+def test_rules_page_records_reviews_in_the_ledger_and_the_audit_log(
+    reviewable_rules: Path,
+) -> None:
+    audit = AuditLog()
+    before = audit.count()
+    app = open_page("rules")
+    assert "every plan is marked PREVIEW" in app.warning[0].value
+    assert "no login system" in all_text(app)
+    app = review(app, "TMR-RISK-NONE", "comment", "Dr Reviewer", "cite the RCT?")
+    app = review(app, "TMR-RISK-NONE", "approve", "Dr Reviewer")
+    assert "Recorded\\: approve of TMR-RISK-NONE" in app.success[-1].value
+    app = review(app, "TMR-RISK-LOW", "approve", "tmrplan maintainers (draft)")
+    assert "author" in app.error[0].value
+    entries = load_ledger(reviewable_rules).entries
+    assert [(e.action, e.card_id, e.who) for e in entries] == [
+        ("comment", "TMR-RISK-NONE", "Dr Reviewer"),
+        ("approve", "TMR-RISK-NONE", "Dr Reviewer"),
+    ]
+    events = audit.events()[before:]
+    assert [(e.kind, e.actor) for e in events] == [
+        ("comment", "Dr Reviewer"),
+        ("approval", "Dr Reviewer"),
+    ]
+    assert audit.verify().ok
+    app = open_page("rules")
+    assert any("TMR-RISK-NONE v1.0.0 · active · approved" in e.label for e in app.expander)
+
+
+def test_planning_is_audited_without_case_data() -> None:
+    audit = AuditLog()
+    before = audit.count()
+    plan_case(open_page("plan"), "transhumeral", ["median nerve", "ulnar nerve"])
+    [event] = audit.events()[before:]
+    assert event.kind == "plan_generated" and event.detail["nerve_count"] == 2
+    assert event.detail["preview"] is True
+    stored = json.dumps(event.to_dict())
+    assert "median" not in stored and "transhumeral" not in stored

@@ -174,3 +174,8 @@ def test_check_reports_overdue_reviews_and_approval_count(rules: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "review overdue: TMR-RISK-NONE v1.0.0 (due 2020-01-31)" in result.output
     assert "0 of 19 running card(s) approved; plans are PREVIEW" in result.output
+
+
+def test_a_comment_with_a_unicode_line_separator_keeps_the_ledger_loadable(rules: Path) -> None:
+    comment(load_rulebook(rules), "TMR-RISK-NONE", "Dr Reviewer", "lead", "first\u2028second")
+    assert load_ledger(rules).entries[0].text == "first\u2028second"

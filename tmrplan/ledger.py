@@ -127,7 +127,8 @@ def load_ledger(rules_dir: Path) -> Ledger:
         return Ledger(path, ())
     entries: list[LedgerEntry] = []
     prev = GENESIS
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    # "\n" only: splitlines() would also split at U+2028 and friends, which JSON keeps raw.
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
         if not line.strip():
             continue
         try:

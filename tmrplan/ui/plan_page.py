@@ -14,7 +14,7 @@ from tmrplan.kg import local_name
 from tmrplan.loss import ActionLoss, what_is_lost
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
 from tmrplan.report import preview_notice, to_json_dict, to_markdown
-from tmrplan.ui.resources import planner
+from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_figure, source_line
 from tmrplan.vocab import TMR
 
@@ -32,14 +32,45 @@ def render() -> None:
     if case is not None:
         started = time.perf_counter()
         try:
-            st.session_state["plan"] = planner().plan(case)
+            made = planner().plan(case)
+            st.session_state["plan"] = made
             st.session_state["plan_seconds"] = time.perf_counter() - started
+            record_plan(made)
         except TmrplanError as error:
             st.session_state.pop("plan", None)
-            st.error(str(error))
+            st.error(md(str(error)))
     plan = st.session_state.get("plan")
     if isinstance(plan, Plan):
         show_plan(plan)
+
+
+def record_plan(plan: Plan) -> None:
+    """Audit: a plan was made (versions, counts, cards; nothing about the case itself)."""
+    cards = {f.rule_id for n in plan.nerves for o in n.options for f in o.flags}
+    record(
+        "plan_generated",
+        kb_version=plan.kb_version,
+        rules_version=plan.rules_version,
+        nerve_count=len(plan.nerves),
+        option_count=sum(len(n.options) for n in plan.nerves),
+        preview=plan.is_preview,
+        cards=sorted(cards | {f.rule_id for f in plan.case_flags}),
+    )
+
+
+def _basis_opened(key: str, plan: Plan, option: Option) -> None:
+    if st.session_state.get(key):  # opened, not closed
+        record(
+            "basis_viewed",
+            kb_version=plan.kb_version,
+            rules_version=plan.rules_version,
+            rule_ids=sorted({f.rule_id for f in option.flags}),
+            option_rank=option.rank,
+        )
+
+
+def _exported(fmt: str, plan: Plan) -> None:
+    record("export", format=fmt, kb_version=plan.kb_version, rules_version=plan.rules_version)
 
 
 def nerve_choices() -> dict[str, str]:
@@ -161,7 +192,8 @@ def show_nerve(plan: Plan, nerve: NervePlan) -> None:
             f"{md(option.donor_nerve.label)} → {md(option.target_muscle.label)}"
         )
         # Opening reruns the page and draws the basis then: closed options cost nothing.
-        basis = st.expander(title, key=f"basis_{nerve.nerve.id}_{option.rank}", on_change="rerun")
+        key = f"basis_{nerve.nerve.id}_{option.rank}"
+        basis = st.expander(title, key=key, on_change=_basis_opened, args=(key, plan, option))
         if basis.open:
             with basis:
                 show_basis(option)
@@ -233,7 +265,8 @@ def show_exports(plan: Plan) -> None:
         "tmr-plan.pdf",
         mime="application/pdf",
         key="download_pdf",
-        on_click="ignore",
+        on_click=_exported,
+        args=("pdf", plan),
     )
     markdown.download_button(
         "Download Markdown",
@@ -241,7 +274,8 @@ def show_exports(plan: Plan) -> None:
         "tmr-plan.md",
         mime="text/markdown",
         key="download_md",
-        on_click="ignore",
+        on_click=_exported,
+        args=("md", plan),
     )
     as_json.download_button(
         "Download JSON",
@@ -249,7 +283,8 @@ def show_exports(plan: Plan) -> None:
         "tmr-plan.json",
         mime="application/json",
         key="download_json",
-        on_click="ignore",
+        on_click=_exported,
+        args=("json", plan),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from tmrplan.audit import AuditLog, DetailValue
 from tmrplan.planner import Planner, load_planner
 
 
@@ -11,3 +12,15 @@ from tmrplan.planner import Planner, load_planner
 def planner() -> Planner:
     """The process-wide planner (validated knowledge base, indexes and rule engine)."""
     return load_planner()
+
+
+@st.cache_resource
+def audit_log() -> AuditLog:
+    """The process-wide audit log (SQLite; it serialises writers itself). It holds events about
+    the app's use, never case data: its own whitelist refuses any other detail."""
+    return AuditLog()
+
+
+def record(kind: str, actor: str = "app", **detail: DetailValue) -> None:
+    """Record one of the app's own events in the audit log."""
+    audit_log().record(kind, detail, actor=actor)

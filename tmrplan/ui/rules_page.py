@@ -1,12 +1,26 @@
-"""Rules page (governance, read-only): every card with its status, review dates and test results."""
+"""Rules page (governance): every card with its status, approval, review dates, tests and ledger
+entries, and the review actions (comment, approve, retire) recorded under a self-declared name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
+from tmrplan.errors import TmrplanError
+from tmrplan.governance import approve, comment, retire
+from tmrplan.ledger import LedgerEntry, load_ledger
+from tmrplan.rulebook import RuleBook, load_rulebook
 from tmrplan.ruletests import run_card_tests
-from tmrplan.ui.resources import planner
-from tmrplan.ui.widgets import md
+from tmrplan.ui.resources import planner, record
+from tmrplan.ui.widgets import bullet_list, md
+
+_ACTIONS: dict[str, Callable[[RuleBook, str, str, str, str], LedgerEntry]] = {
+    "comment": comment,
+    "approve": approve,
+    "retire": retire,
+}
+_AUDIT_KIND = {"comment": "comment", "approve": "approval", "retire": "retirement"}
 
 
 def render() -> None:
@@ -14,16 +28,32 @@ def render() -> None:
     service = planner()
     book = service.rulebook
     st.title("Rule cards")
-    st.caption(
-        f"Rules {book.version}. Read-only here. Every shipped card is a draft awaiting clinical review."
-    )
-    results = run_card_tests(book, service.engine)
+    st.caption(f"Rules {md(book.version)}")
+    approved = len(book.approved)
+    if book.unapproved:
+        st.warning(
+            f"{approved} of {len(book.running)} running cards are approved by clinical "
+            "governance at their current content. Until all are, every plan is marked PREVIEW."
+        )
+    else:
+        st.success(f"All {len(book.running)} running cards are approved at their current content.")
+    show_cards(book)
+    st.divider()
+    review_form(book)
+
+
+def show_cards(book: RuleBook) -> None:
+    """One expander per card: what it says, who wrote and reviewed it, its tests and ledger."""
+    results = run_card_tests(book, planner().engine)
+    ledger = load_ledger(book.directory)
     for card in book.cards:
         mine = [r for r in results if r.card is card]
         passed = sum(r.passed for r in mine)
         overdue = " · REVIEW OVERDUE" if card.is_overdue() else ""
+        state = "approved" if card.id in book.approved else "NOT APPROVED"
         with st.expander(
-            f"{md(card.id)} v{md(card.version)} · {card.status} · {card.severity.value}{overdue}"
+            f"{md(card.id)} v{md(card.version)} · {card.status} · {state} · "
+            f"{card.severity.value}{overdue}"
         ):
             st.write(f"**{md(card.title)}**")
             st.write(md(card.rationale))
@@ -33,6 +63,8 @@ def render() -> None:
                 f"Author: {md(card.author)} · reviewer: {md(card.reviewer)} · "
                 f"review due {card.review_due.isoformat()}{overdue}"
             )
+            st.write(f"Approval: {md(book.approval_state(card))}")
+            st.caption(f"Content hash {card.content_hash}")
             st.write("Sources: " + md(", ".join(card.sources)))
             st.write(f"Tests: {passed}/{len(mine)} pass")
             st.dataframe(
@@ -47,3 +79,53 @@ def render() -> None:
                 hide_index=True,
                 key=f"tests_{card.id}",
             )
+            entries = ledger.about(card.id)
+            st.write("Ledger:")
+            bullet_list(
+                md(
+                    f"{e.at} · {e.action} by {e.who} ({e.role}) · v{e.version} "
+                    f"{e.content_hash[:12]}" + (f" · {e.text}" if e.text else "")
+                )
+                for e in entries
+            )
+
+
+def review_form(book: RuleBook) -> None:
+    """Comment on, approve or retire a card; the entry goes to the ledger and the audit log."""
+    st.subheader("Review a card")
+    st.caption(
+        "There is no login system yet: the name and role you type are recorded as given, in the "
+        "approvals ledger released with the cards and in the audit log. An author cannot approve "
+        "their own card; approving sets the card active at its current content."
+    )
+    with st.form("review", border=True):
+        card_id = st.selectbox("Card", [c.id for c in book.cards], key="review_card")
+        action = st.radio("Action", list(_ACTIONS), horizontal=True, key="review_action")
+        left, right = st.columns(2)
+        who = left.text_input("Your name", key="review_who")
+        role = right.text_input("Your role", key="review_role")
+        text = st.text_area(
+            "Comment or note (about the rule card: never patient details)",
+            key="review_text",
+            max_chars=2000,
+        )
+        if not st.form_submit_button("Record"):
+            return
+    try:
+        # Fresh from disk: another reviewer may have written since this page was drawn.
+        current = load_rulebook(book.directory)
+        entry = _ACTIONS[action](current, card_id, who, role, text)
+    except TmrplanError as error:
+        st.error(md(str(error)))
+        return
+    record(
+        _AUDIT_KIND[action],
+        actor=entry.who,
+        card_id=entry.card_id,
+        version=entry.version,
+        content_hash=entry.content_hash,
+        role=entry.role,
+        **({"text": entry.text} if action == "comment" else {}),
+    )
+    planner.clear()  # the cards changed on disk: the next page load uses them
+    st.success(md(f"Recorded: {action} of {entry.card_id} v{entry.version} by {entry.who}."))
