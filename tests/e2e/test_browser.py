@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from tests.conftest import HOSTILE_MUSCLE, HOSTILE_NERVE
 from tests.e2e.harness import ARTIFACTS, TABLET, Server, Timings, start_server, stop_server
+from tmrplan.audit import AuditLog
 
 TIMEOUT_MS = 60_000
 
@@ -107,6 +108,10 @@ def test_surgeon_plans_a_transhumeral_case_opens_a_basis_and_downloads_the_pdf(
         assert expected in flat, expected
     assert "not directives" in flat  # the intended-use notice
     assert "Unknowns" in flat and "side (left or right) not stated" in flat
+    assert "PREVIEW" in flat  # the shipped cards are unapproved
+    # The server (same TMRPLAN_AUDIT_DB) recorded the plan, the opened basis and the export.
+    kinds = [(e.kind, e.detail.get("format")) for e in AuditLog().events()]
+    assert {("plan_generated", None), ("basis_viewed", None), ("export", "pdf")} <= set(kinds)
 
 
 def test_educator_takes_the_quiz(server: Server, page: Page) -> None:
