@@ -120,6 +120,10 @@ class PdfDocument:
         pdf.set_font(_FAMILY, "", _BASE_SIZE)
         self._pdf = pdf
 
+    def new_page(self) -> None:
+        """Start the next block on a fresh page (e.g. one page per rule card)."""
+        self._pdf.add_page()
+
     def heading(self, text: str, level: int = 1) -> None:
         """A heading of level 1 to 3, also entered in the PDF outline (bookmarks)."""
         if level not in _HEADING_SIZES:

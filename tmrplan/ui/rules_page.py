@@ -40,6 +40,30 @@ def render() -> None:
     show_cards(book)
     st.divider()
     review_form(book)
+    st.divider()
+    impact_view()
+
+
+def impact_view() -> None:
+    """What the working copy's cards and ontology change, against a git revision or directory."""
+    st.subheader("Impact of the working copy")
+    st.caption(
+        "Plans every reference case under the base and under the current rules and ontology, and "
+        "lists each plan that changes, with the card or triples that caused it."
+    )
+    base = st.text_input("Base (git revision or directory)", "HEAD", key="impact_base")
+    if not st.button("Compare", key="impact_run"):
+        return
+    from tmrplan.impact import impact, to_markdown  # loads a second knowledge base: on request
+
+    try:
+        with st.spinner("Planning the reference cases under both…"):
+            report = impact(base, planner(), sweep=False)
+    except TmrplanError as error:
+        st.error(md(str(error)))
+        return
+    # The report's own Markdown escapes every label it quotes.
+    st.markdown(to_markdown(report))
 
 
 def show_cards(book: RuleBook) -> None:
