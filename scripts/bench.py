@@ -1,16 +1,53 @@
-"""Benchmark: cold start, warm per-plan latency over the reference cases, batch throughput.
+"""Benchmark: cold start, warm per-plan latency, batch throughput; the planner against a SPARQL
+baseline; and the planner on synthetic knowledge bases 10x and 100x the shipped one.
 
-Run with ``make bench``. Cold start is measured in a fresh interpreter so that imports count.
+Run with ``make bench``. Cold start is measured in a fresh interpreter so that imports count, and
+each knowledge-base size is measured in a fresh interpreter of its own so that peak memory is that
+size's alone. Targets are printed as met or missed; nothing here fails a build (speed is judged
+here, not in the tests). See docs/performance.md for the method and the figures of a real run.
+
+Options (``make bench`` uses the defaults)::
+
+    --scales 1,10,100   knowledge-base sizes, as multiples of the shipped one
+    --budget 30         seconds Planner() may take at a synthetic size before it is given up
+    --rounds 2          measured rounds of the reference cases for the baseline comparison
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import json
+import os
+import resource
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
+
+    from tmrplan.amputation import LevelEffects
+    from tmrplan.kg import KnowledgeBase
+    from tmrplan.model import Case
+    from tmrplan.planner import Planner
+    from tmrplan.rulebook import RuleBook
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "scripts"
+# Targets of the performance issue.
+TARGET_RATIO = 20.0  # the planner at least this many times faster per plan than the baseline
+TARGET_GROWTH = 2.0  # per-plan latency at 100x within this factor of the shipped size
+TARGET_COLD_S = 2.0  # cold start at the shipped size under this many seconds
+# A size's whole child process is abandoned after this long (load, Planner() and plans).
+CHILD_TIMEOUT_S = {1: 120.0, 10: 240.0, 100: 420.0}
 
 COLD = """
 import time
@@ -30,8 +67,30 @@ print(f"{t1-t0:.3f} {t2-t1:.3f} {t3-t2:.3f} {t4-t3:.3f} {len(kb.graph)} {len(vio
 """
 
 
-def main() -> None:
-    root = Path(__file__).resolve().parent.parent
+def p95(samples: Sequence[float]) -> float:
+    """The 95th percentile (the last of 20 quantiles)."""
+    return statistics.quantiles(samples, n=20)[-1] if len(samples) > 1 else samples[0]
+
+
+def reference_cases() -> list[Case]:
+    """The reference cases of rules/reference_cases, as cases."""
+    from tmrplan.cli import parse_case_line
+
+    return [
+        parse_case_line(json.loads(p.read_text(encoding="utf-8"))["case"])
+        for p in sorted((ROOT / "rules" / "reference_cases").glob("*.json"))
+    ]
+
+
+def timed_ms(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1000
+
+
+# ---------------------------------------------------------------------- 1. the original figures
+def original(planner: Planner, cases: list[Case]) -> float:
+    """Cold start, warm latency and throughput, printed as before; returns the cold start (s)."""
     out = subprocess.run(
         [sys.executable, "-c", COLD], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -41,31 +100,18 @@ def main() -> None:
         f" = {imports + load + compile_:.2f} s to first plan; validation (SHACL + queries) {validate:.2f} s"
         f" [{out[4]} triples, {out[5]} violations]"
     )
-
-    from tmrplan.cli import parse_case_line
-    from tmrplan.kg import load_knowledge_base
-    from tmrplan.planner import Planner
-    from tmrplan.rulebook import load_rulebook
-
-    planner = Planner(load_knowledge_base(), load_rulebook())
-    cases = [
-        parse_case_line(json.loads(p.read_text())["case"])
-        for p in sorted((root / "rules" / "reference_cases").glob("*.json"))
-    ]
     for case in cases:  # warm up
         planner.plan(case)
-    single, multi = [], []
+    single: list[float] = []
+    multi: list[float] = []
     for _ in range(20):
         for case in cases:
-            start = time.perf_counter()
-            planner.plan(case)
             (single if len(case.nerves) == 1 else multi).append(
-                (time.perf_counter() - start) * 1000
+                timed_ms(partial(planner.plan, case))
             )
     for name, samples in (("single-nerve", single), ("multi-nerve", multi)):
-        p95 = statistics.quantiles(samples, n=20)[-1]
         print(
-            f"warm {name} plan: median {statistics.median(samples):.2f} ms, p95 {p95:.2f} ms"
+            f"warm {name} plan: median {statistics.median(samples):.2f} ms, p95 {p95(samples):.2f} ms"
             f" over {len(samples)} plans"
         )
     start = time.perf_counter()
@@ -78,6 +124,353 @@ def main() -> None:
     print(
         f"batch throughput: {count / elapsed:.0f} plans/s ({count} reference plans in {elapsed:.1f} s, one process)"
     )
+    return imports + load + compile_
+
+
+# ---------------------------------------------------------------------- 2. planner vs baseline
+def versus_baseline(
+    planner: Planner, rulebook: RuleBook, cases: list[Case], rounds: int
+) -> dict[str, float]:
+    """Planner and SPARQL baseline on the same cases, interleaved; prints the table."""
+    sys.path.insert(0, str(SCRIPTS))
+    from sparql_baseline import SparqlBaseline
+
+    from tmrplan.engine import RuleEngine
+
+    # Its own engine, so that neither side's rule memo is warmed by the other.
+    baseline = SparqlBaseline(planner.kb.graph, RuleEngine(rulebook))
+    queries = [baseline.plan(case).queries for case in cases]  # warm-up round, both sides
+    for case in cases:
+        planner.plan(case)
+    ours: list[float] = []
+    theirs: list[float] = []
+    ratios: list[float] = []
+    for _ in range(rounds):
+        for case in cases:
+            a = timed_ms(partial(planner.plan, case))
+            b = timed_ms(partial(baseline.plan, case))
+            ours.append(a)
+            theirs.append(b)
+            ratios.append(b / a)
+    figures = {
+        "planner_median": statistics.median(ours),
+        "planner_p95": p95(ours),
+        "baseline_median": statistics.median(theirs),
+        "baseline_p95": p95(theirs),
+        "ratio_median": statistics.median(theirs) / statistics.median(ours),
+        "ratio_p95": p95(theirs) / p95(ours),
+        "ratio_worst_case": min(ratios),
+    }
+    print()
+    print(
+        f"planner vs SPARQL baseline ({len(ours)} plans each: {rounds} rounds of {len(cases)} reference"
+        f" cases, after a warm-up round; baseline {statistics.median(queries):.0f} SPARQL queries per plan, median)"
+    )
+    print(f"  {'':<18}{'median ms':>11}{'p95 ms':>10}")
+    print(f"  {'planner':<18}{figures['planner_median']:>11.2f}{figures['planner_p95']:>10.2f}")
+    print(
+        f"  {'SPARQL baseline':<18}{figures['baseline_median']:>11.2f}{figures['baseline_p95']:>10.2f}"
+    )
+    print(
+        f"  {'ratio':<18}{figures['ratio_median']:>10.0f}x{figures['ratio_p95']:>9.0f}x"
+        f"   (smallest per-plan ratio {figures['ratio_worst_case']:.0f}x)"
+    )
+    return figures
+
+
+# ---------------------------------------------------------------------- 3. scale (parent side)
+def scale_rows(scales: list[int], budget: float) -> dict[int, dict[str, Any]]:
+    """Generate (or reuse) each size and measure it in a fresh process; prints the table."""
+    sys.path.insert(0, str(SCRIPTS))
+    from synthetic_kb import generate
+
+    rows: dict[int, dict[str, Any]] = {}
+    for scale in scales:
+        start = time.perf_counter()
+        directory = generate(scale) if scale > 1 else ROOT / "ontology"
+        generated = time.perf_counter() - start
+        timeout = CHILD_TIMEOUT_S.get(scale, 600.0)
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", str(directory)]
+        command += ["--budget", str(budget if scale > 1 else 600.0)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            out, err, finished = done.stdout, done.stderr, done.returncode == 0
+        except subprocess.TimeoutExpired as exc:
+            out = _text(exc.stdout)
+            err = _text(exc.stderr) + f"\nchild abandoned after {timeout:.0f} s"
+            finished = False
+        row: dict[str, Any] = {"generate_s": generated, "finished": finished}
+        for line in out.splitlines():
+            if line.startswith("{"):
+                row.update(json.loads(line))
+        if not finished:
+            row["error"] = (err.strip().splitlines() or ["no output"])[-1]
+        rows[scale] = row
+    _print_scale(rows, budget)
+    return rows
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data.decode() if isinstance(data, bytes) else data
+
+
+def _print_scale(rows: dict[int, dict[str, Any]], budget: float) -> None:
+    print()
+    print(
+        "knowledge-base size (synthetic copies of the shipped individuals; each size in a fresh"
+        " process; synthetic sizes are not validated)"
+    )
+    header = (
+        f"  {'size':<6}{'triples':>10}{'levels':>8}{'load/index s':>14}{'rules/index s':>14}"
+        f"{'cold start s':>14}{'RSS load MB':>13}{'peak RSS MB':>13}{'median ms':>11}{'p95 ms':>9}"
+    )
+    print(header)
+    for scale, row in rows.items():
+        if "load_s" not in row:
+            print(f"  {scale:>4}x  did not load: {row.get('error', '?')}")
+            continue
+        real = row.get("planner_real", False)
+        planner_s = row.get("planner_s") if real else None
+        cold = row["imports_s"] + row["load_s"] + planner_s if planner_s is not None else None
+        estimate = row.get("planner_estimate_s")
+        planner_text = (
+            f"{planner_s:.2f}" if planner_s is not None else f">{budget:.0f} (≈{estimate:.0f})"
+        )
+        cold_text = (
+            f"{cold:.2f}"
+            if cold is not None
+            else f"≈{row['imports_s'] + row['load_s'] + estimate:.0f}"
+        )
+        plans = real and "median_ms" in row
+        print(
+            f"  {scale:>4}x{row['triples']:>10}{row['levels']:>8}{row['load_s']:>14.2f}"
+            f"{planner_text:>14}{cold_text:>14}{row['rss_load_mb']:>13.0f}{row['peak_rss_mb']:>13.0f}"
+            + (f"{row['median_ms']:>11.2f}{row['p95_ms']:>9.2f}" if plans else f"{'—':>11}{'—':>9}")
+        )
+    for scale, row in rows.items():
+        estimate = row.get("planner_estimate_s")
+        if estimate is not None and "per_level_s" in row:
+            measured = row.get("planner_s") if row.get("planner_real") else None
+            print(
+                f"  {scale}x: level effects {row['per_level_s'] * 1000:.0f} ms per level x {row['levels'] + 1}"
+                f" levels ≈ {estimate:.1f} s of Planner()"
+                + (f" (measured: {measured:.1f} s)" if measured is not None else "")
+            )
+        if not row.get("planner_real", True) and "what_if_median_ms" in row:
+            print(
+                f"  {scale}x: Planner() gave up after {budget:.0f} s. What-if, level effects computed on first"
+                f" use (a bench-only patch of the proposed core change): Planner() {row['what_if_planner_s']:.2f} s,"
+                f" first plans {row['what_if_first_ms']:.0f} ms median (each new level pays its effects once),"
+                f" warm median {row['what_if_median_ms']:.2f} ms, p95 {row['what_if_p95_ms']:.2f} ms,"
+                f" peak RSS {row['peak_rss_mb']:.0f} MB (includes the abandoned attempt)"
+            )
+        if not row.get("finished", True):
+            print(f"  {scale}x: {row.get('error')}")
+        if row.get("generate_s", 0) > 1:
+            print(f"  {scale}x: generated in {row['generate_s']:.1f} s (cached for the next run)")
+
+
+# ---------------------------------------------------------------------- 3. scale (child side)
+class _OverBudget(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise _OverBudget
+
+
+def _rss_mb() -> float:
+    """The current resident set size."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _emit(**values: Any) -> None:
+    print(json.dumps(values), flush=True)
+
+
+def _planner_with_effects_on_first_use(kb: KnowledgeBase, rulebook: RuleBook) -> Planner:
+    """A planner whose level effects are computed on first use, not for every level at load.
+
+    A bench-only patch of the core change proposed in docs/performance.md, to show what
+    per-plan latency at 100x would be with it; the figures it gives are labelled as such.
+    """
+    from unittest import mock
+
+    from tmrplan.amputation import compute_level_effects
+    from tmrplan.planner import Planner
+
+    class EffectsOnFirstUse(dict["URIRef | None", "LevelEffects"]):
+        def __missing__(self, level: URIRef | None) -> LevelEffects:
+            effects = compute_level_effects(kb, level)
+            self[level] = effects
+            return effects
+
+    with mock.patch("tmrplan.candidates.compute_level_effects", lambda kb, level: None):
+        planner = Planner(kb, rulebook)
+    planner.index.effects = EffectsOnFirstUse()
+    return planner
+
+
+def child(directory: Path, budget: float) -> None:
+    """Measure one knowledge-base size in this (fresh) process, one JSON line per phase."""
+    t0 = time.perf_counter()
+    from tmrplan.amputation import compute_level_effects
+    from tmrplan.kg import load_knowledge_base
+    from tmrplan.planner import Planner
+    from tmrplan.rulebook import load_rulebook
+    from tmrplan.vocab import TMR
+
+    t1 = time.perf_counter()
+    kb = load_knowledge_base(directory)
+    t2 = time.perf_counter()
+    _emit(
+        triples=len(kb.graph),
+        levels=len(kb.level_ids),
+        muscles=len(kb.entities(TMR.Muscle)),
+        imports_s=t1 - t0,
+        load_s=t2 - t1,
+        rss_load_mb=_rss_mb(),
+        peak_rss_mb=_peak_rss_mb(),
+    )
+    planner: Planner | None = None
+    rulebook: RuleBook | None = None
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    start = time.perf_counter()
+    try:
+        rulebook = load_rulebook()
+        planner = Planner(kb, rulebook)
+    except _OverBudget:
+        pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    planner_s = time.perf_counter() - start
+    real = planner is not None
+    _emit(planner_real=real, planner_s=planner_s, peak_rss_mb=_peak_rss_mb())
+    gc.collect()
+
+    # Planner() computes every level's effects over every muscle: time a few, to estimate it
+    # where it was given up and to check the estimate where it was not.
+    sample: list[URIRef | None] = [
+        None,
+        *(kb.level_ids[i] for i in ("transhumeral", "transtibial")),
+    ]
+    start = time.perf_counter()
+    for level in sample:
+        compute_level_effects(kb, level)
+    per_level = (time.perf_counter() - start) / len(sample)
+    _emit(per_level_s=per_level, planner_estimate_s=per_level * (len(kb.level_ids) + 1))
+
+    prefix = ""
+    if planner is None:
+        gc.collect()
+        start = time.perf_counter()
+        planner = _planner_with_effects_on_first_use(kb, rulebook or load_rulebook())
+        prefix = "what_if_"
+        _emit(what_if_planner_s=time.perf_counter() - start)
+
+    cases = reference_cases()  # their names resolve in copy 0, the shipped individuals
+    first = [timed_ms(partial(planner.plan, case)) for case in cases]
+    samples = [timed_ms(partial(planner.plan, case)) for _ in range(5) for case in cases]
+    _emit(
+        **{
+            f"{prefix}first_ms": statistics.median(first),
+            f"{prefix}median_ms": statistics.median(samples),
+            f"{prefix}p95_ms": p95(samples),
+            f"{prefix}plans": len(samples),
+        },
+        rss_end_mb=_rss_mb(),
+        peak_rss_mb=_peak_rss_mb(),
+    )
+
+
+# ---------------------------------------------------------------------- 4. targets
+def targets(cold_s: float, versus: dict[str, float], rows: dict[int, dict[str, Any]]) -> None:
+    def verdict(ok: bool | None) -> str:
+        return "not measured" if ok is None else "MET" if ok else "MISSED"
+
+    print()
+    print("targets")
+    ratio = versus["ratio_median"]
+    print(
+        f"  planner ≥ {TARGET_RATIO:.0f}x faster than the SPARQL baseline per plan: {verdict(ratio >= TARGET_RATIO)}"
+        f" ({ratio:.0f}x at the median, {versus['ratio_p95']:.0f}x at p95, smallest single plan {versus['ratio_worst_case']:.0f}x)"
+    )
+    print(
+        f"  cold start at 1x < {TARGET_COLD_S:.0f} s: {verdict(cold_s < TARGET_COLD_S)} ({cold_s:.2f} s)"
+    )
+    base = rows.get(1, {})
+    big = rows.get(100, {})
+    if "median_ms" in base and big.get("planner_real") and "median_ms" in big:
+        growth = big["median_ms"] / base["median_ms"]
+        growth_p95 = big["p95_ms"] / base["p95_ms"]
+        print(
+            f"  per-plan latency at 100x within {TARGET_GROWTH:.0f}x of 1x: {verdict(growth <= TARGET_GROWTH)}"
+            f" (median {growth:.2f}x, p95 {growth_p95:.2f}x)"
+        )
+    else:
+        detail = "100x not run"
+        if "median_ms" in base and "what_if_median_ms" in big:
+            detail = (
+                "Planner() at 100x did not finish in budget; with level effects on first use"
+                f" (what-if) the median would be {big['what_if_median_ms'] / base['median_ms']:.2f}x"
+                f" and p95 {big['what_if_p95_ms'] / base['p95_ms']:.2f}x the 1x figures"
+            )
+        elif big:
+            detail = f"100x: {big.get('error', 'no plans measured')}"
+        print(
+            f"  per-plan latency at 100x within {TARGET_GROWTH:.0f}x of 1x: {verdict(None)} ({detail})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,10,100", help="sizes, e.g. 1,10,100")
+    parser.add_argument(
+        "--budget", type=float, default=30.0, help="seconds for Planner() at a size"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="baseline comparison rounds")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        child(args.child, args.budget)
+        return
+
+    from tmrplan.kg import load_knowledge_base
+    from tmrplan.planner import Planner
+    from tmrplan.rulebook import load_rulebook
+
+    rulebook = load_rulebook()
+    planner = Planner(load_knowledge_base(), rulebook)
+    cases = reference_cases()
+    cold_s = original(planner, cases)
+    versus = versus_baseline(planner, rulebook, cases, args.rounds)
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    rows = scale_rows(scales, args.budget) if scales else {}
+    targets(cold_s, versus, rows)
+    print()
+    print(
+        f"machine: {len(os.sched_getaffinity(0))} CPUs, {_cpu_model()}, Python {sys.version.split()[0]}, {sys.platform}"
+    )
+
+
+def _cpu_model() -> str:
+    try:
+        for line in (
+            Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines()
+        ):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "CPU model unknown"
 
 
 if __name__ == "__main__":
