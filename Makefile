@@ -30,6 +30,7 @@ run: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/tmrplan check
+	$(BIN)/tmrplan rules lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +38,12 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Semantic versioning is checked against the previous commit (on a clean checkout the working
+# copy is HEAD itself, which could never fail): a commit that changes a reference plan must bump
+# the responsible card's MAJOR version. Override with TMRPLAN_SEMVER_BASE=origin/main on a branch.
+TMRPLAN_SEMVER_BASE ?= $(shell git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && echo HEAD~1 || echo HEAD)
+export TMRPLAN_SEMVER_BASE
 
 unit: $(STAMP) $(BROWSER)
 	$(BIN)/python -m pytest -q

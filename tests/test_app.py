@@ -233,7 +233,9 @@ def test_planning_is_audited_without_case_data() -> None:
 
 def test_rules_page_shows_the_impact_of_the_working_copy(reviewable_rules: Path) -> None:
     app = open_page("rules")
-    app.text_input(key="impact_base").set_value(str(paths.ontology_dir().parent))  # the shipped data
+    app.text_input(key="impact_base").set_value(
+        str(paths.ontology_dir().parent)
+    )  # the shipped data
     app.button(key="impact_run").click().run(timeout=180)
     assert not app.exception
     report = next(m.value for m in app.markdown if m.value.startswith("# Impact of rule"))

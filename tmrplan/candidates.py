@@ -150,17 +150,28 @@ class AnatomyIndex:
         """Whether a nerve runs through the site's region, so that a neuroma of it can lie there."""
         return bool(self._reach.get(nerve, set()) & self.around(site.region))
 
-    def check_nerve(self, nerve: URIRef, site: Site) -> None:
+    def check_nerve(self, nerve: URIRef, site: Site, typed: str | None = None) -> None:
         """Refuse a neuroma nerve that cannot be at the site, saying where it does run.
+
+        Args:
+            nerve: the resolved entity.
+            site: where the neuroma is.
+            typed: the name as the user typed it, named in the message when it is not the label.
 
         Raises:
             InvalidCaseError: for a non-nerve, or a nerve that does not reach the site's region.
         """
         kb = self.kb
+        # Name the value as typed: "'PQ' (pronator quadratus) is a muscle" — with the label only,
+        # the message did not contain what the user wrote (tests/test_properties_cases.py).
+        label = kb.label(nerve)
+        name = repr(label)
+        if typed is not None and typed.strip().casefold() != label.casefold():
+            name = f"{typed!r} ({label})"
         if not kb.is_a(nerve, TMR.Nerve):
             kind = kb.type_of(nerve)
             raise InvalidCaseError(
-                f"{kb.label(nerve)!r} is a {kb.label(kind) if kind else 'thing'}, not a nerve"
+                f"{name} is a {kb.label(kind) if kind else 'thing'}, not a nerve"
             )
         if not self.reaches(nerve, site):
             where = sorted(kb.label(r) for r in self._reach.get(nerve, set()))
@@ -172,7 +183,7 @@ class AnatomyIndex:
                 if where
                 else "; no course is recorded for it"
             )
-            raise InvalidCaseError(f"{kb.label(nerve)!r} does not reach {at}{runs}")
+            raise InvalidCaseError(f"{name} does not reach {at}{runs}")
 
     # ------------------------------------------------------------------ candidates and facts
     def candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:

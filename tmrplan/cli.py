@@ -31,7 +31,7 @@ from tmrplan.errors import (
 from tmrplan.governance import approve, comment, retire
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
 from tmrplan.model import CONTEXT_FIELDS, Case
-from tmrplan.planner import Planner, load_planner
+from tmrplan.planner import Planner, check_name_length, load_planner, to_short_repr
 from tmrplan.report import to_json_dict, to_markdown
 from tmrplan.report import to_text as to_plan_text
 from tmrplan.rulebook import load_rulebook
@@ -249,22 +249,33 @@ def parse_case_line(data: object) -> Case:
     )
     if unknown:
         raise InvalidCaseError(f"unknown field(s) {', '.join(map(repr, unknown))}")
+    # Every field's type is checked here, at the JSON boundary, and shown cut short: a region list
+    # crashed the batch with a TypeError, "allow_shared_targets": "no" read as true, "context": []
+    # passed as no context, and a huge value came back whole (tests/test_properties_cases.py).
     nerves = data.get("nerves")
     if not isinstance(nerves, list) or not all(isinstance(n, str) for n in nerves):
-        raise InvalidCaseError(f"nerves must be a list of names, not {nerves!r}")
+        raise InvalidCaseError(f"nerves must be a list of names, not {to_short_repr(nerves)}")
     level = data.get("level")
     if not isinstance(level, str):
-        raise InvalidCaseError(f"level must be a level id, not {level!r}")
-    context = data.get("context") or {}
-    if not isinstance(context, dict):
-        raise InvalidCaseError(f"context must be an object, not {context!r}")
+        raise InvalidCaseError(f"level must be a level id, not {to_short_repr(level)}")
+    for key in ("region", "side"):
+        if not isinstance(data.get(key), str | None):
+            raise InvalidCaseError(f"{key} must be text or null, not {to_short_repr(data[key])}")
+    context = data.get("context")
+    if not isinstance(context, dict | None):
+        raise InvalidCaseError(f"context must be an object, not {to_short_repr(context)}")
+    shared = data.get("allow_shared_targets", False)
+    if not isinstance(shared, bool):
+        raise InvalidCaseError(
+            f"allow_shared_targets must be true or false, not {to_short_repr(shared)}"
+        )
     return Case(
         nerves=tuple(nerves),
         level=level,
         region=data.get("region"),
         side=data.get("side"),
-        context=dict(context),
-        allow_shared_targets=bool(data.get("allow_shared_targets", False)),
+        context=dict(context or {}),
+        allow_shared_targets=shared,
     )
 
 
@@ -364,7 +375,10 @@ def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or value.lower() not in {"yes", "no", "true", "false"}:
-            raise InvalidCaseError(f"context {item!r} must look like KEY=yes or KEY=no")
+            raise InvalidCaseError(
+                f"context {to_short_repr(item)} must look like KEY=yes or KEY=no"
+            )
+        check_name_length("context field", key)  # a huge key is not echoed whole
         if key not in CONTEXT_FIELDS:
             close = difflib.get_close_matches(key, list(CONTEXT_FIELDS), 3)
             raise UnknownEntityError("context field", key, close)
@@ -376,10 +390,20 @@ def _plan_batch(planner: Planner, cases: Path) -> None:
     """One plan per input line; a bad line is reported with its number and the rest still run."""
     failures = 0
     try:
-        lines = cases.read_text(encoding="utf-8").splitlines()
+        data = cases.read_bytes()
     except OSError as exc:
         raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
-    for number, line in enumerate(lines, 1):
+    # Split on newline only and decode line by line (tests/test_properties_cases.py found both):
+    # str.splitlines also breaks at U+2028, U+0085 and other separators that JSON strings may hold
+    # raw, which split a good case in two and shifted every later line number; and one line that
+    # is not UTF-8 stopped the whole batch with a traceback instead of being reported.
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not UTF-8 at byte {exc.start + 1}", err=True)
+            continue
         if not line.strip():
             continue
         try:
@@ -388,6 +412,12 @@ def _plan_batch(planner: Planner, cases: Path) -> None:
         except json.JSONDecodeError as exc:
             failures += 1
             click.echo(f"error: {cases}:{number}: not JSON: {exc.msg}", err=True)
+        except RecursionError:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not JSON: nested too deeply", err=True)
+        except ValueError as exc:  # json.loads: a number longer than int()'s digit limit
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not JSON: {str(exc).split(':')[0]}", err=True)
         except (UnknownEntityError, AmbiguousNameError, InvalidCaseError) as exc:
             failures += 1
             click.echo(f"error: {cases}:{number}: {exc}", err=True)
@@ -480,6 +510,34 @@ def rules_retire(obj: Context, card_id: str, who: str, role: str, note: str) -> 
     click.echo(f"retired {entry.card_id} v{entry.version}")
 
 
+@rules.command("report")
+@click.option("--format", "fmt", type=click.Choice(["md", "pdf", "csv"]), default="md")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write here (atomically); needed for pdf.",
+)
+@click.pass_obj
+def rules_report(obj: Context, fmt: str, output: Path | None) -> None:
+    """The governance pack: each card as a one-page sheet (md, pdf), or the reviewers' CSV."""
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("--format pdf needs --output FILE.pdf")
+    from tmrplan import govreport  # plans the whole sweep: only when asked
+
+    pack = govreport.build_pack(_planner(obj))
+    data: str | bytes
+    if fmt == "pdf":
+        data = govreport.to_pdf(pack)
+    else:
+        data = govreport.to_markdown(pack) if fmt == "md" else govreport.to_review_csv(pack)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_atomically(output, data)
+        click.echo(f"wrote {output} ({len(pack.sheets)} cards, {pack.sweep_cases} sweep cases)")
+
+
 @rules.command("test")
 @click.pass_obj
 def rules_test(obj: Context) -> None:
@@ -531,3 +589,8 @@ def export(obj: Context, fmt: str, derived: bool, output: Path | None) -> None:
 from tmrplan.cli_audit import audit  # noqa: E402  (here, not on top: other edits stay apart)
 
 main.add_command(audit)
+
+from tmrplan.cli_rules_governance import impact_command, lint_command  # noqa: E402  (as above)
+
+rules.add_command(lint_command)
+rules.add_command(impact_command)

@@ -60,6 +60,40 @@ RISK_CODES: dict[str, Risk] = {"strength_loss." + r.value: r for r in Risk if r 
 
 _E = TypeVar("_E", bound=Enum)
 
+# Longer than any name in the knowledge base (the longest is ~130 characters). A longer value is
+# refused before any lookup, with a cut rendering: a pasted 10,000-character value used to come
+# back whole in the message (found by tests/test_properties_cases.py).
+MAX_NAME_LENGTH = 200
+
+
+def to_short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for an error message, cut after ``limit`` characters when longer.
+
+    Example:
+        >>> to_short_repr("median nerve")
+        "'median nerve'"
+        >>> to_short_repr("x" * 5000)
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (5000 characters)"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 1]}…{size}"
+
+
+def check_name_length(what: str, value: str) -> None:
+    """Refuse a name longer than ``MAX_NAME_LENGTH``, showing its start and its length.
+
+    Raises:
+        InvalidCaseError: for a longer name.
+    """
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidCaseError(
+            f"{what} {to_short_repr(value)} is too long: names are at most "
+            f"{MAX_NAME_LENGTH} characters"
+        )
+
 
 @dataclass
 class _Draft:
@@ -142,6 +176,15 @@ class Planner:
     def _validate(self, case: Case) -> tuple[Site, list[URIRef]]:
         if not case.nerves:
             raise InvalidCaseError("a case needs at least one neuroma nerve")
+        # Every typed value is length-checked first, so no message below echoes a huge one.
+        for what, typed in (
+            *(("nerve", n) for n in case.nerves),
+            ("level", case.level),
+            ("region", case.region or ""),
+            ("side", case.side or ""),
+            *(("context field", k) for k in case.context),
+        ):
+            check_name_length(what, typed)
         if case.side is not None and case.side not in SIDES:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         unknown_context = sorted(set(case.context) - set(CONTEXT_FIELDS))
@@ -151,12 +194,14 @@ class Planner:
             )
         for key, value in case.context.items():
             if not isinstance(value, bool):
-                raise InvalidCaseError(f"context {key!r} must be true or false, not {value!r}")
+                raise InvalidCaseError(
+                    f"context {key!r} must be true or false, not {to_short_repr(value)}"
+                )
         site = self.index.site(case.level, case.region)
         nerves = []
         for name in case.nerves:
             nerve = self.kb.get(name, "nerve")
-            self.index.check_nerve(nerve, site)
+            self.index.check_nerve(nerve, site, name)
             if nerve in nerves:
                 raise InvalidCaseError(f"nerve {name!r} is listed twice")
             nerves.append(nerve)

@@ -229,6 +229,20 @@ class RuleBook:
 class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping, for error messages."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors raise a bare ValueError for "2027-02-30", ``!!int 'x'`` or a
+        # number past int()'s digit limit: re-raised as a YAML error that carries the node's
+        # line (it escaped as a traceback; found by tests/test_properties_files.py).
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as exc:
+            shown = repr(node.value)
+            shown = shown if len(shown) <= 60 else f"{shown[:59]}…"
+            why = str(exc).split(":")[0]  # not int()'s advice to call sys.set_int_max_str_digits
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} cannot be read: {why}", node.start_mark
+            ) from exc
+
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
@@ -253,11 +267,12 @@ def parse_card(text: str, path: Path, known_sources: frozenset[str] | None = Non
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
-        raise RuleFileError(
-            f"YAML does not parse: {getattr(exc, 'problem', exc)}", path=str(path), line=line
-        ) from exc
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
+            line = text[: exc.position].count("\n") + 1
+        raise RuleFileError(f"YAML does not parse: {problem}", path=str(path), line=line) from exc
     if not isinstance(data, dict):
         raise RuleFileError("a rule card must be a YAML mapping", path=str(path), line=1)
     rule_id = data.get("id") if isinstance(data.get("id"), str) else None
@@ -282,6 +297,9 @@ def parse_card(text: str, path: Path, known_sources: frozenset[str] | None = Non
     if data["scope"] not in SCOPES:
         raise fail(f"scope {data['scope']!r} is not one of {', '.join(SCOPES)}")
     review_due = data["review_due"]
+    # A date with a time of day is a datetime, which is_overdue() could not compare with today.
+    if isinstance(review_due, dt.datetime):
+        raise fail(f"review_due {review_due} has a time of day; give the date only (YYYY-MM-DD)")
     if not isinstance(review_due, dt.date):
         raise fail(f"review_due {review_due!r} is not a date (YYYY-MM-DD)")
     for key in ("title", "author", "reviewer", "rationale"):
@@ -301,7 +319,9 @@ def parse_card(text: str, path: Path, known_sources: frozenset[str] | None = Non
             "then must have exactly code, severity and message",
             then if isinstance(then, dict) else None,
         )
-    if then["severity"] not in {s.value for s in Severity}:
+    # isinstance first, here and below: a list or mapping where a word belongs is unhashable, and
+    # the set/dict lookups raised TypeError (found by tests/test_properties_files.py).
+    if not isinstance(then["severity"], str) or then["severity"] not in {s.value for s in Severity}:
         raise fail(f"severity {then['severity']!r} is not info, caution or warning", then)
     message = str(then["message"])
     if len(message) > MAX_MESSAGE:
@@ -368,7 +388,7 @@ def _parse_when(when: Any, scope: str, fail: Any) -> tuple[str, tuple[Condition,
             raise fail(f"unknown fact {fact!r}; known facts: {', '.join(sorted(FACTS))}", item)
         if spec.scope not in (scope, "both"):
             raise fail(f"fact {fact!r} describes the {spec.scope}, not the {scope}", item)
-        if op not in OPERATORS:
+        if not isinstance(op, str) or op not in OPERATORS:
             raise fail(f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}", item)
         value = item.get("value")
         if op == "exists":
@@ -403,6 +423,8 @@ def _parse_tests(tests: Any, scope: str, used: set[str], fail: Any) -> tuple[Rul
             )
         if test["expect"] not in ("fire", "no_fire"):
             raise fail(f"expect {test['expect']!r} is not 'fire' or 'no_fire'", test)
+        if not isinstance(test["facts"], dict | None):
+            raise fail(f"test {test['name']!r}: facts must be a mapping of fact: value", test)
         facts = {k: v for k, v in (test["facts"] or {}).items() if k != "__line__"}
         for name, value in facts.items():
             spec = FACTS.get(name)
@@ -444,7 +466,14 @@ def load_rulebook(
     cards: list[RuleCard] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.yaml")):
-        card = parse_card(path.read_text(encoding="utf-8"), path, known_sources)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise RuleFileError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+        except UnicodeDecodeError as exc:  # was a traceback (tests/test_properties_files.py)
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise RuleFileError("not UTF-8", path=str(path), line=line) from exc
+        card = parse_card(text, path, known_sources)
         if card.id in seen:
             raise RuleFileError(
                 f"duplicate rule id (also in {seen[card.id].name})",
