@@ -27,11 +27,12 @@ from tmrplan.errors import (
     RuleFileError,
     TmrplanError,
     UnknownEntityError,
+    to_short_repr,
 )
 from tmrplan.governance import approve, comment, retire
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
 from tmrplan.model import CONTEXT_FIELDS, Case
-from tmrplan.planner import Planner, check_name_length, load_planner, to_short_repr
+from tmrplan.planner import Planner, check_name_length, load_planner
 from tmrplan.report import to_json_dict, to_markdown
 from tmrplan.report import to_text as to_plan_text
 from tmrplan.rulebook import load_rulebook

@@ -44,12 +44,28 @@ class RuleFileError(TmrplanError):
         self.rule_id = rule_id
 
 
+def to_short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for an error message, cut after ``limit`` characters when longer.
+
+    Example:
+        >>> to_short_repr("median nerve")
+        "'median nerve'"
+        >>> to_short_repr("x" * 5000)
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (5000 characters)"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 1]}…{size}"
+
+
 class UnknownEntityError(TmrplanError):
     """A name or id matches nothing; carries the closest matches as suggestions."""
 
     def __init__(self, what: str, value: str, suggestions: Sequence[str] = ()) -> None:
         hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {what} {value!r}{hint}")
+        super().__init__(f"unknown {what} {to_short_repr(value)}{hint}")
         self.value = value
         self.suggestions = tuple(suggestions)
 
@@ -59,7 +75,7 @@ class AmbiguousNameError(TmrplanError):
 
     def __init__(self, value: str, matches: Sequence[str]) -> None:
         super().__init__(
-            f"{value!r} is ambiguous: it names {', '.join(repr(m) for m in matches)}; "
+            f"{to_short_repr(value)} is ambiguous: it names {', '.join(repr(m) for m in matches)}; "
             "use one of those labels"
         )
         self.value = value

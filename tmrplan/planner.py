@@ -17,7 +17,7 @@ from rdflib import URIRef
 from tmrplan.candidates import AnatomyIndex, Candidate, Site
 from tmrplan.describe import describe_source, to_ref
 from tmrplan.engine import RuleEngine
-from tmrplan.errors import InvalidCaseError
+from tmrplan.errors import InvalidCaseError, to_short_repr
 from tmrplan.kg import KnowledgeBase, local_name
 from tmrplan.model import (
     CONTEXT_FIELDS,
@@ -64,22 +64,6 @@ _E = TypeVar("_E", bound=Enum)
 # refused before any lookup, with a cut rendering: a pasted 10,000-character value used to come
 # back whole in the message (found by tests/test_properties_cases.py).
 MAX_NAME_LENGTH = 200
-
-
-def to_short_repr(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for an error message, cut after ``limit`` characters when longer.
-
-    Example:
-        >>> to_short_repr("median nerve")
-        "'median nerve'"
-        >>> to_short_repr("x" * 5000)
-        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (5000 characters)"
-    """
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[: limit - 1]}…{size}"
 
 
 def check_name_length(what: str, value: str) -> None:
