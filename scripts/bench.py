@@ -34,8 +34,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rdflib import URIRef
 
-    from tmrplan.amputation import LevelEffects
-    from tmrplan.kg import KnowledgeBase
     from tmrplan.model import Case
     from tmrplan.planner import Planner
     from tmrplan.rulebook import RuleBook
@@ -254,18 +252,13 @@ def _print_scale(rows: dict[int, dict[str, Any]], budget: float) -> None:
         if estimate is not None and "per_level_s" in row:
             measured = row.get("planner_s") if row.get("planner_real") else None
             print(
-                f"  {scale}x: level effects {row['per_level_s'] * 1000:.0f} ms per level x {row['levels'] + 1}"
-                f" levels ≈ {estimate:.1f} s of Planner()"
-                + (f" (measured: {measured:.1f} s)" if measured is not None else "")
+                f"  {scale}x: level effects {row['per_level_s'] * 1000:.0f} ms per level: computing all"
+                f" {row['levels'] + 1} at load would take ≈ {estimate:.1f} s; Planner() computes each on"
+                " first use"
+                + (f" (Planner() took {measured:.1f} s)" if measured is not None else "")
             )
-        if not row.get("planner_real", True) and "what_if_median_ms" in row:
-            print(
-                f"  {scale}x: Planner() gave up after {budget:.0f} s. What-if, level effects computed on first"
-                f" use (a bench-only patch of the proposed core change): Planner() {row['what_if_planner_s']:.2f} s,"
-                f" first plans {row['what_if_first_ms']:.0f} ms median (each new level pays its effects once),"
-                f" warm median {row['what_if_median_ms']:.2f} ms, p95 {row['what_if_p95_ms']:.2f} ms,"
-                f" peak RSS {row['peak_rss_mb']:.0f} MB (includes the abandoned attempt)"
-            )
+        if not row.get("planner_real", True):
+            print(f"  {scale}x: Planner() gave up after {budget:.0f} s")
         if not row.get("finished", True):
             print(f"  {scale}x: {row.get('error')}")
         if row.get("generate_s", 0) > 1:
@@ -293,29 +286,6 @@ def _peak_rss_mb() -> float:
 
 def _emit(**values: Any) -> None:
     print(json.dumps(values), flush=True)
-
-
-def _planner_with_effects_on_first_use(kb: KnowledgeBase, rulebook: RuleBook) -> Planner:
-    """A planner whose level effects are computed on first use, not for every level at load.
-
-    A bench-only patch of the core change proposed in docs/performance.md, to show what
-    per-plan latency at 100x would be with it; the figures it gives are labelled as such.
-    """
-    from unittest import mock
-
-    from tmrplan.amputation import compute_level_effects
-    from tmrplan.planner import Planner
-
-    class EffectsOnFirstUse(dict["URIRef | None", "LevelEffects"]):
-        def __missing__(self, level: URIRef | None) -> LevelEffects:
-            effects = compute_level_effects(kb, level)
-            self[level] = effects
-            return effects
-
-    with mock.patch("tmrplan.candidates.compute_level_effects", lambda kb, level: None):
-        planner = Planner(kb, rulebook)
-    planner.index.effects = EffectsOnFirstUse()
-    return planner
 
 
 def child(directory: Path, budget: float) -> None:
@@ -356,8 +326,8 @@ def child(directory: Path, budget: float) -> None:
     _emit(planner_real=real, planner_s=planner_s, peak_rss_mb=_peak_rss_mb())
     gc.collect()
 
-    # Planner() computes every level's effects over every muscle: time a few, to estimate it
-    # where it was given up and to check the estimate where it was not.
+    # What computing every level's effects eagerly would cost (Planner() now computes each level
+    # on first use): time a few levels and multiply, to show what the lazy table saves.
     sample: list[URIRef | None] = [
         None,
         *(kb.level_ids[i] for i in ("transhumeral", "transtibial")),
@@ -370,11 +340,7 @@ def child(directory: Path, budget: float) -> None:
 
     prefix = ""
     if planner is None:
-        gc.collect()
-        start = time.perf_counter()
-        planner = _planner_with_effects_on_first_use(kb, rulebook or load_rulebook())
-        prefix = "what_if_"
-        _emit(what_if_planner_s=time.perf_counter() - start)
+        return  # over budget: the table shows the estimate instead
 
     cases = reference_cases()  # their names resolve in copy 0, the shipped individuals
     first = [timed_ms(partial(planner.plan, case)) for case in cases]
@@ -417,12 +383,8 @@ def targets(cold_s: float, versus: dict[str, float], rows: dict[int, dict[str, A
         )
     else:
         detail = "100x not run"
-        if "median_ms" in base and "what_if_median_ms" in big:
-            detail = (
-                "Planner() at 100x did not finish in budget; with level effects on first use"
-                f" (what-if) the median would be {big['what_if_median_ms'] / base['median_ms']:.2f}x"
-                f" and p95 {big['what_if_p95_ms'] / base['p95_ms']:.2f}x the 1x figures"
-            )
+        if big and not big.get("planner_real", True):
+            detail = "Planner() at 100x did not finish within its budget"
         elif big:
             detail = f"100x: {big.get('error', 'no plans measured')}"
         print(

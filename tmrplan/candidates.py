@@ -8,6 +8,7 @@ answered from indexes built once in :class:`AnatomyIndex`, so a plan never scans
 from __future__ import annotations
 
 import difflib
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,26 @@ class Candidate:
     region_distance: int
 
 
+class LevelEffectsTable(dict[URIRef | None, LevelEffects]):
+    """Each level's effects, computed the first time a plan asks for that level, then kept.
+
+    Computing every level at load costs levels times muscles, which grows with the square of the
+    knowledge base (about 880 s at 100x the shipped size; docs/performance.md); one level costs
+    milliseconds. The lock keeps two sessions from computing the same level at once.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        super().__init__()
+        self._kb = kb
+        self._lock = threading.Lock()
+
+    def __missing__(self, level: URIRef | None) -> LevelEffects:
+        with self._lock:
+            if level not in self:  # another thread may have filled it while this one waited
+                self[level] = compute_level_effects(self._kb, level)
+            return dict.__getitem__(self, level)
+
+
 class AnatomyIndex:
     """Everything the planner asks of the graph, computed once at load.
 
@@ -54,9 +75,7 @@ class AnatomyIndex:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.effects: dict[URIRef | None, LevelEffects] = {None: compute_level_effects(kb, None)}
-        for level in kb.level_ids.values():
-            self.effects[level] = compute_level_effects(kb, level)
+        self.effects = LevelEffectsTable(kb)
         self.branches_by_region: dict[URIRef, list[URIRef]] = defaultdict(list)
         for branch in kb.entities(TMR.MotorBranch):
             for region in kb.objects(branch, TMR.locatedIn):
