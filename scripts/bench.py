@@ -72,10 +72,10 @@ def p95(samples: Sequence[float]) -> float:
 
 def reference_cases() -> list[Case]:
     """The reference cases of rules/reference_cases, as cases."""
-    from tmrplan.cli import parse_case_line
+    from tmrplan.model import parse_case
 
     return [
-        parse_case_line(json.loads(p.read_text(encoding="utf-8"))["case"])
+        parse_case(json.loads(p.read_text(encoding="utf-8"))["case"])
         for p in sorted((ROOT / "rules" / "reference_cases").glob("*.json"))
     ]
 

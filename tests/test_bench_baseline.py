@@ -21,11 +21,10 @@ from typing import Any
 import pytest
 
 from tmrplan import paths
-from tmrplan.cli import parse_case_line
 from tmrplan.engine import RuleEngine
 from tmrplan.errors import InvalidCaseError
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
-from tmrplan.model import Case, Plan
+from tmrplan.model import Case, Plan, parse_case
 from tmrplan.planner import Planner
 from tmrplan.rulebook import load_rulebook
 
@@ -52,7 +51,7 @@ def load_script(name: str) -> ModuleType:
 
 
 def read_case(path: Path) -> Case:
-    return parse_case_line(json.loads(path.read_text(encoding="utf-8"))["case"])
+    return parse_case(json.loads(path.read_text(encoding="utf-8"))["case"])
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from tmrplan import cli
 from tmrplan.errors import AmbiguousNameError, TmrplanError
 from tmrplan.kg import load_knowledge_base, local_name
-from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan
+from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan, parse_case
 from tmrplan.planner import Planner
 from tmrplan.rulebook import load_rulebook
 from tmrplan.vocab import TMR
@@ -736,11 +736,11 @@ def test_jsonl_batch_reports_every_bad_line_and_runs_the_rest(
 def plans(planner: Planner, text: bytes) -> bool:
     """Whether a generated "bad" line is, after all, a case that plans (e.g. ``"side": null``).
 
-    Only JSON, ``parse_case_line`` and planner refusals count as bad; anything else raised here
+    Only JSON, ``parse_case`` and planner refusals count as bad; anything else raised here
     fails the test, as it would crash the batch.
     """
     try:
-        return isinstance(planner.plan(cli.parse_case_line(json.loads(text.decode()))), Plan)
+        return isinstance(planner.plan(parse_case(json.loads(text.decode()))), Plan)
     except (ValueError, RecursionError, TmrplanError):  # JSONDecodeError, UnicodeDecodeError
         return False
 
@@ -748,7 +748,7 @@ def plans(planner: Planner, text: bytes) -> bool:
 def test_good_batch_cases_plan(planner: Planner) -> None:
     """The pool of good lines really is good (else the batch property would prove nothing)."""
     for data in GOOD_CASES:
-        assert isinstance(planner.plan(cli.parse_case_line(data)), Plan), data
+        assert isinstance(planner.plan(parse_case(data)), Plan), data
 
 
 JSON = st.recursive(
@@ -763,7 +763,7 @@ def test_parse_case_line_takes_a_case_or_names_the_field(
 ) -> None:
     """Any decoded JSON line: a Case whose fields have the types a Case promises, or an
     InvalidCaseError naming the field or the value; planning that Case raises only TmrplanError."""
-    name = "parse_case_line: any JSON"
+    name = "parse_case: any JSON"
     fields = {
         "nerves": st.one_of(st.lists(st.sampled_from(pools.nerves), min_size=1, max_size=2), JSON),
         "level": st.one_of(st.sampled_from(pools.levels), JSON),
@@ -787,7 +787,7 @@ def test_parse_case_line_takes_a_case_or_names_the_field(
     def prop(data: Any) -> None:
         counts.hit(name)
         try:
-            case = cli.parse_case_line(data)
+            case = parse_case(data)
         except TmrplanError as error:
             counts.seen(name, "refused")
             message = str(error)
@@ -845,7 +845,7 @@ def test_case_line_field_types(change: dict[str, Any], message: str) -> None:
     if change.get("nerves"):
         data["nerves"] = [*change["nerves"], 5]
     with pytest.raises(TmrplanError) as error:
-        cli.parse_case_line(data)
+        parse_case(data)
     assert message in str(error.value) and len(str(error.value)) < 200
 
 

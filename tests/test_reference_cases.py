@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from tmrplan import paths
-from tmrplan.cli import parse_case_line
 from tmrplan.kg import KnowledgeBase
-from tmrplan.model import LEVEL_IDS, Plan
+from tmrplan.model import LEVEL_IDS, Plan, parse_case
 from tmrplan.planner import Planner
 from tmrplan.rulebook import load_rulebook
 
@@ -65,7 +64,7 @@ def test_there_are_at_least_25_reference_cases_covering_every_level() -> None:
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_reference_case_matches_golden(planner: Planner, path: Path) -> None:
     stored = json.loads(path.read_text(encoding="utf-8"))
-    actual = project(planner.plan(parse_case_line(stored["case"])))
+    actual = project(planner.plan(parse_case(stored["case"])))
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(
             json.dumps({"case": stored["case"], "expected": actual}, indent=1) + "\n",

@@ -31,7 +31,7 @@ from tmrplan.errors import (
 )
 from tmrplan.governance import approve, comment, retire
 from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
-from tmrplan.model import CONTEXT_FIELDS, Case
+from tmrplan.model import CONTEXT_FIELDS, Case, parse_case
 from tmrplan.planner import Planner, check_name_length, load_planner
 from tmrplan.report import to_json_dict, to_markdown
 from tmrplan.report import to_text as to_plan_text
@@ -237,49 +237,6 @@ def _planner(obj: Context) -> Planner:
     return obj._planner
 
 
-def parse_case_line(data: object) -> Case:
-    """A case from one decoded batch line (the format of DESIGN.md).
-
-    Raises:
-        InvalidCaseError: naming the field at fault.
-    """
-    if not isinstance(data, dict):
-        raise InvalidCaseError("a case must be a JSON object")
-    unknown = sorted(
-        set(data) - {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
-    )
-    if unknown:
-        raise InvalidCaseError(f"unknown field(s) {', '.join(map(repr, unknown))}")
-    # Every field's type is checked here, at the JSON boundary, and shown cut short: a region list
-    # crashed the batch with a TypeError, "allow_shared_targets": "no" read as true, "context": []
-    # passed as no context, and a huge value came back whole (tests/test_properties_cases.py).
-    nerves = data.get("nerves")
-    if not isinstance(nerves, list) or not all(isinstance(n, str) for n in nerves):
-        raise InvalidCaseError(f"nerves must be a list of names, not {to_short_repr(nerves)}")
-    level = data.get("level")
-    if not isinstance(level, str):
-        raise InvalidCaseError(f"level must be a level id, not {to_short_repr(level)}")
-    for key in ("region", "side"):
-        if not isinstance(data.get(key), str | None):
-            raise InvalidCaseError(f"{key} must be text or null, not {to_short_repr(data[key])}")
-    context = data.get("context")
-    if not isinstance(context, dict | None):
-        raise InvalidCaseError(f"context must be an object, not {to_short_repr(context)}")
-    shared = data.get("allow_shared_targets", False)
-    if not isinstance(shared, bool):
-        raise InvalidCaseError(
-            f"allow_shared_targets must be true or false, not {to_short_repr(shared)}"
-        )
-    return Case(
-        nerves=tuple(nerves),
-        level=level,
-        region=data.get("region"),
-        side=data.get("side"),
-        context=dict(context or {}),
-        allow_shared_targets=shared,
-    )
-
-
 @main.command()
 @click.option("--nerve", "nerves", multiple=True, help="Neuroma nerve (repeat for several).")
 @click.option("--level", type=str, help="Amputation level id, or 'none' for an intact limb.")
@@ -408,7 +365,7 @@ def _plan_batch(planner: Planner, cases: Path) -> None:
         if not line.strip():
             continue
         try:
-            case = parse_case_line(json.loads(line))
+            case = parse_case(json.loads(line))
             click.echo(json.dumps(to_json_dict(planner.plan(case)), ensure_ascii=False))
         except json.JSONDecodeError as exc:
             failures += 1

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from tmrplan.errors import InvalidCaseError, to_short_repr
+
 LEVEL_IDS = (
     "shoulder_disarticulation",
     "transhumeral",
@@ -159,3 +161,52 @@ class Plan:
     def is_preview(self) -> bool:
         """Whether any rule card behind this plan lacks governance approval."""
         return bool(self.preview_cards)
+
+
+_CASE_FIELDS = {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
+
+
+def parse_case(data: object, where: str = "") -> Case:
+    """A case from decoded JSON in the batch line format of DESIGN.md (batch lines, reference
+    cases). Every field's type is checked here, at the JSON boundary, and values are shown cut
+    short: a region list once crashed a batch, "allow_shared_targets": "no" read as true and
+    "context": [] passed as no context (found by tests/test_properties_cases.py).
+
+    Raises:
+        InvalidCaseError: naming ``where`` (if given) and the field at fault.
+
+    Example:
+        >>> parse_case({"nerves": ["sural nerve"], "level": "transtibial"}).nerves
+        ('sural nerve',)
+    """
+    at = f"{where}: " if where else ""
+    if not isinstance(data, dict):
+        raise InvalidCaseError(f"{at}a case must be a JSON object")
+    unknown = sorted(set(data) - _CASE_FIELDS)
+    if unknown:
+        raise InvalidCaseError(f"{at}unknown field(s) {', '.join(map(repr, unknown))}")
+    nerves, level, context = data.get("nerves"), data.get("level"), data.get("context")
+    if not isinstance(nerves, list) or not all(isinstance(n, str) for n in nerves):
+        raise InvalidCaseError(f"{at}nerves must be a list of names, not {to_short_repr(nerves)}")
+    if not isinstance(level, str):
+        raise InvalidCaseError(f"{at}level must be a level id, not {to_short_repr(level)}")
+    for key in ("region", "side"):
+        if not isinstance(data.get(key), str | None):
+            raise InvalidCaseError(
+                f"{at}{key} must be text or null, not {to_short_repr(data[key])}"
+            )
+    if not isinstance(context, dict | None):
+        raise InvalidCaseError(f"{at}context must be an object, not {to_short_repr(context)}")
+    shared = data.get("allow_shared_targets", False)
+    if not isinstance(shared, bool):
+        raise InvalidCaseError(
+            f"{at}allow_shared_targets must be true or false, not {to_short_repr(shared)}"
+        )
+    return Case(
+        nerves=tuple(nerves),
+        level=level,
+        region=data.get("region"),
+        side=data.get("side"),
+        context=dict(context or {}),
+        allow_shared_targets=shared,
+    )

@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from tmrplan.candidates import AnatomyIndex, Site
-from tmrplan.errors import InvalidCaseError, RuleFileError
+from tmrplan.errors import RuleFileError
 from tmrplan.kg import KnowledgeBase, local_name
-from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan
+from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan, parse_case
 from tmrplan.planner import Planner
 from tmrplan.vocab import TMR
 
 # Neuroma nerves: named nerves that can be cut. Roots, plexus parts and motor branches are not.
 NEUROMA_NERVE_CLASSES = (TMR.MixedNerve, TMR.CutaneousNerve)
-_CASE_FIELDS = {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
 
 
 @dataclass(frozen=True)
@@ -83,42 +82,6 @@ def sweep_cases(kb: KnowledgeBase, index: AnatomyIndex | None = None) -> list[Ca
     The cases of :func:`sweep` without their keys; see there for an example.
     """
     return [s.case for s in sweep(kb, index)]
-
-
-def parse_case(data: object, where: str) -> Case:
-    """A case from decoded JSON in the batch line format of DESIGN.md.
-
-    Raises:
-        InvalidCaseError: naming ``where`` and the field at fault.
-    """
-    if not isinstance(data, dict):
-        raise InvalidCaseError(f"{where}: a case must be a JSON object")
-    unknown = sorted(set(data) - _CASE_FIELDS)
-    if unknown:
-        raise InvalidCaseError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}")
-    nerves, level, context = data.get("nerves"), data.get("level"), data.get("context")
-    if not isinstance(nerves, list) or not all(isinstance(n, str) for n in nerves):
-        raise InvalidCaseError(f"{where}: nerves must be a list of names, not {nerves!r}")
-    if not isinstance(level, str):
-        raise InvalidCaseError(f"{where}: level must be a level id, not {level!r}")
-    for key in ("region", "side"):
-        if not isinstance(data.get(key), str | None):
-            raise InvalidCaseError(f"{where}: {key} must be text or null, not {data[key]!r}")
-    if not isinstance(context, dict | None):
-        raise InvalidCaseError(f"{where}: context must be an object, not {context!r}")
-    shared = data.get("allow_shared_targets", False)
-    if not isinstance(shared, bool):
-        raise InvalidCaseError(
-            f"{where}: allow_shared_targets must be true or false, not {shared!r}"
-        )
-    return Case(
-        nerves=tuple(nerves),
-        level=level,
-        region=data.get("region"),
-        side=data.get("side"),
-        context=dict(context or {}),
-        allow_shared_targets=shared,
-    )
 
 
 def reference_cases(rules_dir: Path) -> list[tuple[str, Case]]:
