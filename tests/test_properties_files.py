@@ -14,9 +14,6 @@ they led to, and how long it took, is printed at the end of the session.
 from __future__ import annotations
 
 import shutil
-import time
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
+from tests.property_counts import PropertyCounts, property_counts
 from tmrplan import cli, paths
 from tmrplan.engine import to_ruleset
 from tmrplan.errors import KnowledgeBaseError, RuleFileError
@@ -52,51 +50,9 @@ CARD_IDS = sorted(yaml.safe_load(text)["id"] for text in CARD_TEXT.values())
 # ------------------------------------------------------------------------------ counting
 
 
-class PropertyCounts:
-    """Inputs generated per property, printed once in the terminal summary."""
-
-    def __init__(self, title: str) -> None:
-        self.title = title
-        self.calls: dict[str, int] = {}
-        self.seconds: dict[str, float] = {}
-        self.outcomes: dict[str, Counter[str]] = {}
-
-    def hit(self, name: str) -> None:
-        self.calls[name] = self.calls.get(name, 0) + 1
-
-    def seen(self, name: str, outcome: str, amount: int = 1) -> None:
-        """Tally what an input led to, so a property that only ever fails early shows up."""
-        self.outcomes.setdefault(name, Counter())[outcome] += amount
-
-    def run(self, name: str, prop: Callable[[], None], at_least: int) -> None:
-        """Run a property, time it, and check that it really ran ``at_least`` inputs."""
-        start = time.perf_counter()
-        prop()
-        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
-        assert self.calls.get(name, 0) >= at_least, f"{name}: only {self.calls.get(name)} inputs"
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.calls:
-            return
-        terminalreporter.section(f"hypothesis inputs: {self.title}")
-        for name, calls in self.calls.items():
-            seen = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.get(name, {}).items()))
-            terminalreporter.write_line(
-                f"{calls:6d}  {name}  ({self.seconds.get(name, 0.0):.1f} s)  {seen}"
-            )
-        total = sum(self.calls.values())
-        terminalreporter.write_line(f"{total:6d}  total ({sum(self.seconds.values()):.1f} s)")
-
-
 @pytest.fixture(scope="module")
 def counts(pytestconfig: pytest.Config) -> PropertyCounts:
-    name = "tmrplan-property-counts-files"
-    plugin = pytestconfig.pluginmanager.get_plugin(name)
-    if plugin is None:
-        plugin = PropertyCounts("data files (rule cards, Turtle, export)")
-        pytestconfig.pluginmanager.register(plugin, name)
-    assert isinstance(plugin, PropertyCounts)
-    return plugin
+    return property_counts(pytestconfig, "files", "data files (rule cards, Turtle, export)")
 
 
 class Scratch:
