@@ -1,4 +1,5 @@
-"""Shared by the property-based test files: how many generated inputs each property ran."""
+"""Shared by the property-based test files: their hypothesis settings, and how many generated
+inputs each property ran."""
 
 from __future__ import annotations
 
@@ -8,6 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Reproducible: derandomized, no example database, so one command runs the same inputs each time.
+PROPERTY = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 class PropertyCounts:

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.property_counts import PropertyCounts, property_counts
+from tests.property_counts import PROPERTY, PropertyCounts, property_counts
 from tmrplan import cli
 from tmrplan.errors import AmbiguousNameError, TmrplanError
 from tmrplan.kg import load_knowledge_base, local_name
@@ -32,17 +32,6 @@ from tmrplan.planner import Planner
 from tmrplan.rulebook import load_rulebook
 from tmrplan.vocab import TMR
 
-PROPERTY = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-        HealthCheck.filter_too_much,
-    ],
-)
 HUGE = 1_000  # a value this long must not be echoed whole
 SIDES = ("left", "right")
 

@@ -20,27 +20,17 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
-from tests.property_counts import PropertyCounts, property_counts
+from tests.property_counts import PROPERTY, PropertyCounts, property_counts
 from tmrplan import cli, paths
 from tmrplan.engine import to_ruleset
 from tmrplan.errors import KnowledgeBaseError, RuleFileError
 from tmrplan.kg import KnowledgeBase, load_knowledge_base
 from tmrplan.rulebook import FACTS, REQUIRED, load_rulebook, parse_card
 
-PROPERTY = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
 FIXTURES = Path(__file__).parent / "fixtures"
 CARDS = sorted(paths.rules_dir().glob("*.yaml"))
 CARD_TEXT = {c: c.read_text(encoding="utf-8") for c in CARDS}

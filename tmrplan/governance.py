@@ -9,26 +9,16 @@ no login system yet): every screen that records one says so.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 from pathlib import Path
 
-from tmrplan.errors import RuleFileError, UnknownEntityError
+from tmrplan.errors import RuleFileError
 from tmrplan.ledger import LedgerEntry, load_ledger, same_person
 from tmrplan.rulebook import RuleBook, RuleCard, parse_card
 from tmrplan.writes import write_atomically
 
 APPROVABLE = ("in_review", "active")
-
-
-def find_card(book: RuleBook, card_id: str) -> RuleCard:
-    """The card with this id, or an error suggesting close ids."""
-    for card in book.cards:
-        if card.id == card_id:
-            return card
-    close = difflib.get_close_matches(card_id, [c.id for c in book.cards], 3)
-    raise UnknownEntityError("rule card", card_id, close)
 
 
 def approve(
@@ -45,7 +35,7 @@ def approve(
         UnknownEntityError: for an unknown card id (with close ids).
         RuleFileError: if the approver is the author, or the card is not in review or active.
     """
-    card = find_card(book, card_id)
+    card = book.get(card_id)
     if same_person(who, card.author):
         raise RuleFileError(
             f"{who!r} is the card's author; an approval must come from someone else",
@@ -69,7 +59,7 @@ def comment(
     book: RuleBook, card_id: str, who: str, role: str, text: str, now: dt.datetime | None = None
 ) -> LedgerEntry:
     """Record a reviewer's comment on a card's current content (the card is not changed)."""
-    card = find_card(book, card_id)
+    card = book.get(card_id)
     if not text.strip():
         raise RuleFileError("a comment needs text", path=str(card.path), rule_id=card.id)
     return _record(book, card, who, role, "comment", text, now)
@@ -84,7 +74,7 @@ def retire(
     now: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Retire a card: it stays in the record but no longer runs."""
-    card = find_card(book, card_id)
+    card = book.get(card_id)
     updated = _rewrite(card, status="retired")
     return _record(book, updated, who, role, "retire", note, now)
 

@@ -8,6 +8,7 @@ rather than a rule that silently never fires.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from tmrplan import paths
-from tmrplan.errors import RuleFileError
+from tmrplan.errors import RuleFileError, UnknownEntityError
 from tmrplan.ledger import load_ledger
 from tmrplan.model import Severity
 
@@ -199,12 +200,13 @@ class RuleBook:
         """The card with this id.
 
         Raises:
-            RuleFileError: if no card has it.
+            UnknownEntityError: if no card has it (with the closest ids).
         """
         for card in self.cards:
             if card.id == rule_id:
                 return card
-        raise RuleFileError(f"no rule card with id {rule_id!r}", path=str(self.directory))
+        close = difflib.get_close_matches(rule_id, [c.id for c in self.cards], 3)
+        raise UnknownEntityError("rule card", rule_id, close)
 
     @property
     def running(self) -> tuple[RuleCard, ...]:
