@@ -1,0 +1,202 @@
+"""Atomic exports under SIGKILL: a killed writer leaves the old file or the new one, never half."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tmrplan.writes import write_atomically
+
+ROOT = Path(__file__).parent.parent
+
+# Writes the payload files named on the command line to the target in turn, forever, and says
+# "wrote" once the first write is complete, so the test knows a whole file exists. {write} is
+# the write under test: ``write_atomically`` or, for the negative control, a naive overwrite.
+WRITER = """
+import itertools, sys
+from pathlib import Path
+from tmrplan.writes import write_atomically
+target = Path(sys.argv[1])
+payloads = [Path(name).read_bytes() for name in sys.argv[2:]]
+for n in itertools.count():
+    data = payloads[n % len(payloads)]
+    {write}
+    if n == 0:
+        print("wrote", flush=True)
+"""
+ATOMIC = WRITER.format(write="write_atomically(target, data)")
+NAIVE = WRITER.format(write="target.write_bytes(data)")
+
+
+def make_payloads(folder: Path, count: int = 3) -> list[Path]:
+    """``count`` payloads of 3, 4, 5... MB, each opening with a line naming its generation.
+
+    Several MB, so a write (and its fsync) lasts long enough for random kills to land inside it;
+    distinct sizes and random bodies, so a prefix or a mix of two never equals a whole one.
+    """
+    folder.mkdir()
+    files = []
+    for generation in range(count):
+        size = (3 + generation) * 1_000_000
+        header = f"generation {generation} of {count}: {size} bytes\n".encode()
+        payload = header + random.Random(generation).randbytes(size - len(header))
+        files.append(folder / f"{generation}.bin")
+        files[-1].write_bytes(payload)
+    return files
+
+
+def describe(data: bytes) -> str:
+    """A short account of a file's bytes, for failure messages (not megabytes of them)."""
+    return f"{len(data)} bytes starting {data[:40]!r}"
+
+
+def temporary_of(target: Path, pid: int) -> Path:
+    """The temporary file write_atomically uses for ``target`` in process ``pid``."""
+    return target.with_name(f".{target.name}.{pid}.tmp")
+
+
+@dataclass
+class Round:
+    pid: int
+    intact: bool  # the target held exactly one of the payloads after the kill
+    found: str  # what it held
+    mid_write: bool  # the killed writer's temporary file was there: it died inside a write
+
+
+def kill_rounds(source: str, target: Path, files: list[Path], rounds: int) -> list[Round]:
+    """Start a writer running ``source`` to write ``files`` in turn to ``target``, SIGKILL it at
+    a random moment after its first complete write, look at the target; ``rounds`` times, each
+    with a fresh writer."""
+    rng = random.Random(20261124)  # seeded: the same delays every run (the scheduler varies)
+    payloads = [file.read_bytes() for file in files]
+    names = [str(file) for file in files]
+    results = []
+    for number in range(rounds):
+        # Rotated, so rounds start on different payloads and the file changes on each write.
+        order = names[number % len(names) :] + names[: number % len(names)]
+        process = subprocess.Popen(
+            [sys.executable, "-c", source, str(target), *order],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline() == "wrote\n"
+        # One write of 3-5 MB with its fsync takes ~10-90 ms here: 0-150 ms spans a few of them.
+        time.sleep(rng.uniform(0.0, 0.15))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+        assert process.returncode == -signal.SIGKILL
+        data = target.read_bytes()
+        results.append(
+            Round(
+                process.pid,
+                data in payloads,
+                describe(data),
+                temporary_of(target, process.pid).exists(),
+            )
+        )
+    return results
+
+
+def test_a_writer_killed_at_random_leaves_a_whole_payload(tmp_path: Path) -> None:
+    files = make_payloads(tmp_path / "payloads")
+    target = tmp_path / "out" / "plan.md"
+    target.parent.mkdir()
+    results = kill_rounds(ATOMIC, target, files, rounds=15)
+    print(f"{sum(r.mid_write for r in results)} of {len(results)} kills landed inside a write")
+    assert [r for r in results if not r.intact] == []
+    # A kill inside a write may leave that writer's temporary file, ".plan.md.PID.tmp", beside
+    # the target (nothing removes it: the next writer has another PID). The target is intact
+    # regardless, and nothing else ever appears in the folder.
+    left = {p.name for p in target.parent.iterdir()}
+    assert left <= {target.name} | {temporary_of(target, r.pid).name for r in results}
+    # About half the kills land inside a write (7-13 of 15 here); if none did, the test would be
+    # checking only the easy moments between writes.
+    assert any(r.mid_write for r in results), results
+    # After all the kills, an uninterrupted write still gives exactly the new bytes.
+    write_atomically(target, b"after the kills\n")
+    assert target.read_bytes() == b"after the kills\n"
+
+
+def test_the_harness_catches_a_naive_writer(tmp_path: Path) -> None:
+    # Negative control: the same kills against open-truncate-write. A naive writer spends nearly
+    # all its time with the file empty or part-written, so over 10 rounds it is caught (if this
+    # test ever fails, the harness above could no longer tell an atomic writer from a torn one).
+    target = tmp_path / "plan.md"
+    results = kill_rounds(NAIVE, target, make_payloads(tmp_path / "payloads"), rounds=10)
+    print(f"naive writer: {sum(not r.intact for r in results)} of 10 kills left a torn file")
+    assert any(not r.intact for r in results), results
+
+
+# ---------------------------------------------------------------------------------------------
+# the CLI: tmrplan plan --format md --output FILE
+
+# conftest's session fixture points TMRPLAN_CACHE and TMRPLAN_AUDIT_DB into a temporary folder;
+# these subprocesses inherit os.environ, so they never touch the user's cache or audit log.
+OLD_CASE = ["--nerve", "median nerve", "--level", "transhumeral"]
+NEW_CASE = ["--nerve", "sural nerve", "--level", "transtibial"]
+
+
+def plan_command(case: list[str], output: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from tmrplan.cli import main; main()",
+        "plan",
+        *case,
+        "--format",
+        "md",
+        "--output",
+        str(output),
+    ]
+
+
+def run_plan(case: list[str], output: Path) -> bytes:
+    """Run ``tmrplan plan`` to the end and return what it wrote."""
+    done = subprocess.run(
+        plan_command(case, output), cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return output.read_bytes()
+
+
+def test_the_cli_killed_at_random_leaves_the_old_export_or_the_new(tmp_path: Path) -> None:
+    target = tmp_path / "plan.md"
+    old = run_plan(OLD_CASE, target)  # the first run also validates the knowledge base if needed
+    started = time.monotonic()
+    new = run_plan(NEW_CASE, tmp_path / "reference.md")
+    duration = time.monotonic() - started  # one whole run: ~2 s, ~1.3 s of it loading
+    assert old != new and old.startswith(b"# TMR planning options")
+    rng = random.Random(20261124)
+    # One kill in each fifth of a run (loading, planning, writing, exiting).
+    delays = [(fifth + rng.random()) / 5 * duration for fifth in range(5)]
+    outcomes = []
+    for delay in delays:
+        target.write_bytes(old)  # each round overwrites a whole previous export
+        process = subprocess.Popen(
+            plan_command(NEW_CASE, target),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        os.kill(process.pid, signal.SIGKILL)  # harmless if it has already exited: not reaped
+        process.wait()
+        data = target.read_bytes()
+        assert data in (old, new), (delay, describe(data))
+        mid_write = temporary_of(target, process.pid).exists()
+        outcomes.append((round(delay, 2), "new" if data == new else "old", mid_write))
+    print(f"one run {duration:.2f} s; kills (delay, file after, mid-write): {outcomes}")
+    # After the kills, an uninterrupted run over the old export gives the new one, byte for
+    # byte. This also checks that "the new export" is one fixed file: the md export carries no
+    # date or other per-run stamp, so two runs of one case are identical.
+    target.write_bytes(old)
+    assert run_plan(NEW_CASE, target) == new
