@@ -26,7 +26,7 @@ $(BROWSER):
 	touch $(BROWSER)
 
 run: $(STAMP)
-	$(BIN)/streamlit run serve.py --server.port $(PORT)
+	$(BIN)/tmrplan app --port $(PORT)
 
 check: $(STAMP)
 	$(BIN)/tmrplan check

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-PAGES = Path(__file__).resolve().parent / "tmrplan" / "ui" / "pages"
+from tmrplan.ui import PAGES
 
 st.set_page_config(page_title="tmrplan", layout="wide")
 st.navigation(

@@ -552,3 +552,7 @@ from tmrplan.cli_rules_governance import impact_command, lint_command  # noqa: E
 
 rules.add_command(lint_command)
 rules.add_command(impact_command)
+
+from tmrplan.cli_app import app_command  # noqa: E402  (as above)
+
+main.add_command(app_command)

@@ -26,6 +26,13 @@ def rules_dir() -> Path:
     return Path(os.environ.get("TMRPLAN_RULES") or _data_dir("rules"))
 
 
+def server_script() -> Path:
+    """The Streamlit server script (an ``st.App`` serving ``app.py`` beside it); a wheel carries
+    both, with their ``.streamlit/config.toml``, in ``tmrplan/data/app``."""
+    packaged = _PACKAGE / "data" / "app" / "serve.py"
+    return packaged if packaged.is_file() else _SOURCE_TREE / "serve.py"
+
+
 def shapes_file(ontology: Path) -> Path:
     """The SHACL shapes of an ontology directory (validated against, not loaded as knowledge)."""
     return ontology / "shapes.ttl"

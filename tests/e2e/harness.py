@@ -70,13 +70,13 @@ def free_port() -> int:
 
 
 def start_server(log: Path, extra_env: dict[str, str] | None = None) -> Server:
-    """``streamlit run serve.py`` on a free loopback port, as `make run` does."""
+    """``tmrplan app`` on a free loopback port, as `make run` starts it."""
     log.parent.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)],
+        [str(Path(sys.executable).with_name("tmrplan")), "app", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),

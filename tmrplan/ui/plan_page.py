@@ -8,6 +8,7 @@ from datetime import date
 
 import streamlit as st
 
+from tmrplan import drawing
 from tmrplan.describe import describe_source
 from tmrplan.errors import TmrplanError
 from tmrplan.kg import local_name
@@ -15,7 +16,7 @@ from tmrplan.loss import ActionLoss, what_is_lost
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
 from tmrplan.report import preview_notice, to_json_dict, to_markdown
 from tmrplan.ui.resources import planner, record
-from tmrplan.ui.widgets import bullet_list, md, show_figure, source_line
+from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
 from tmrplan.vocab import TMR
 
 _TRISTATE = {"not stated": None, "yes": True, "no": False}
@@ -234,18 +235,24 @@ def show_loss(plan: Plan, option: Option) -> None:
     service = planner()
     kb = service.kb
     branch, muscle = kb.get(option.donor_nerve.id), kb.get(option.target_muscle.id)
-    from tmrplan.figures import loss_figure  # matplotlib costs 0.6 s: only once a basis opens
-
-    losses = what_is_lost(service.index, plan.case, branch, muscle)
+    losses = tuple(what_is_lost(service.index, plan.case, branch, muscle))
     st.write("**What is lost with this donor**")
     bullet_list(_loss_text(loss) for loss in losses)
-    figure = loss_figure(option.donor_nerve.label, option.target_muscle.label, losses)
-    show_figure(
-        figure,
+    donor, target = option.donor_nerve.label, option.target_muscle.label
+    show_picture(
+        loss_picture(donor, target, losses, "png"),
+        lambda: loss_picture(donor, target, losses, "svg"),
         f"what-is-lost-{local_name(branch)}",
         key=f"loss_{option.donor_nerve.id}_{option.rank}",
-        alt=f"Diagram: actions of {option.target_muscle.label} and who still performs them",
+        alt=f"Diagram: actions of {target} and who still performs them",
     )
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def loss_picture(donor: str, target: str, losses: tuple[ActionLoss, ...], fmt: str) -> bytes:
+    """The what-is-lost diagram, drawn once per server for the same inputs (its only inputs): an
+    open basis is redrawn at every rerun of the page. Drawn by a worker process (tmrplan.drawing)."""
+    return drawing.loss_picture(donor, target, losses, fmt)
 
 
 def show_exports(plan: Plan) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -22,12 +22,16 @@ def show_figure(figure: Figure, stem: str, key: str, alt: str) -> None:
     """The figure as a PNG on screen, with SVG and PNG downloads of the same picture."""
     from tmrplan.figures import to_png, to_svg  # matplotlib costs 0.6 s: only when drawing
 
-    png = to_png(figure)
+    show_picture(to_png(figure), lambda: to_svg(figure), stem, key, alt)
+
+
+def show_picture(png: bytes, svg: Callable[[], bytes], stem: str, key: str, alt: str) -> None:
+    """A drawn picture on screen, with SVG (made only if downloaded) and PNG downloads."""
     st.image(png, alt=alt)
     left, right = st.columns(2, width=360)
     left.download_button(
         "Download SVG",
-        lambda: to_svg(figure),
+        svg,
         f"{stem}.svg",
         mime="image/svg+xml",
         key=f"{key}_svg",
