@@ -11,15 +11,13 @@ Speed itself is not asserted here: it is measured, and judged, by ``make bench``
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.scripts_import import load_script
 from tmrplan import paths
 from tmrplan.engine import RuleEngine
 from tmrplan.errors import InvalidCaseError
@@ -28,26 +26,12 @@ from tmrplan.model import Case, Plan, parse_case
 from tmrplan.planner import Planner
 from tmrplan.rulebook import load_rulebook
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 CASES = sorted((paths.rules_dir() / "reference_cases").glob("*.json"))
 # Set by the planner's second rule pass (a target another nerve was assigned), which the baseline
 # leaves out on purpose: it is the same Python whichever way the facts were found.
 TAKEN = "donor_taken_by_other_nerve"
 
 Key = tuple[str, str, str]
-
-
-def load_script(name: str) -> ModuleType:
-    """A module of scripts/ (not a package), registered so that its dataclasses resolve."""
-    found = sys.modules.get(name)
-    if found is not None:
-        return found
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def read_case(path: Path) -> Case:
