@@ -10,7 +10,7 @@ PORT ?= 8501
 # apt-get needs root; a developer's own machine may offer sudo instead.
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit e2e bench check clean
+.PHONY: run test lint typecheck unit e2e bench load check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ e2e: $(STAMP) $(BROWSER)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+# 24 protocol-level clients against a fresh server for 3 minutes (make test runs 45 s of it).
+load: $(STAMP)
+	$(BIN)/python scripts/load.py --clients 24 --seconds 180 --json tests/e2e/artifacts/load-make.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build
