@@ -20,9 +20,9 @@ from tmrplan import paths
 @click.argument("streamlit_options", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def app_command(ctx: click.Context, port: int, streamlit_options: tuple[str, ...]) -> None:
-    """Serve the front end on http://localhost:PORT (loopback only).
+    """Serve the front end on http://localhost:PORT, on loopback only by default.
 
-    Further options go to ``streamlit run``, e.g. ``--server.address 0.0.0.0`` to serve a ward.
+    Further options go to 'streamlit run', e.g. --server.address 0.0.0.0 to serve a ward network.
     """
     script = paths.server_script()
     # The global --ontology/--rules reach the server through the environment it inherits.
