@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from tmrplan import paths
 from tmrplan.cli import main
-from tmrplan.errors import RuleFileError, UnknownEntityError
+from tmrplan.errors import OutputError, RuleFileError, UnknownEntityError
 from tmrplan.governance import approve, comment, retire
 from tmrplan.kg import KnowledgeBase
 from tmrplan.ledger import LEDGER_FILE, load_ledger
@@ -179,3 +179,36 @@ def test_check_reports_overdue_reviews_and_approval_count(rules: Path) -> None:
 def test_a_comment_with_a_unicode_line_separator_keeps_the_ledger_loadable(rules: Path) -> None:
     comment(load_rulebook(rules), "TMR-RISK-NONE", "Dr Reviewer", "lead", "first\u2028second")
     assert load_ledger(rules).entries[0].text == "first\u2028second"
+
+
+def test_actions_at_the_same_time_lose_no_ledger_entry(rules: Path) -> None:
+    # The app's sessions and the command line may act at once; each action reads the ledger
+    # and writes it back, so without the folder's lock one of two entries would vanish.
+    import threading
+
+    start = threading.Barrier(12)
+    failures: list[BaseException] = []
+
+    def act(number: int) -> None:
+        try:
+            start.wait(timeout=30)
+            comment(load_rulebook(rules), "TMR-RISK-LOW", f"Reviewer {number}", "surgeon", "ok?")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=act, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    ledger = load_ledger(rules)
+    assert sorted(e.who for e in ledger.entries) == sorted(f"Reviewer {n}" for n in range(12))
+    assert [e.seq for e in ledger.entries] == list(range(1, 13))
+
+
+def test_a_rules_folder_gone_since_loading_is_an_error_naming_it(rules: Path) -> None:
+    book = load_rulebook(rules)
+    shutil.rmtree(rules)
+    with pytest.raises(OutputError, match=r"cannot write to the rules folder .*rules"):
+        comment(book, "TMR-RISK-LOW", "Dr Reviewer", "surgeon", "ok?")

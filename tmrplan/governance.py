@@ -9,16 +9,39 @@ no login system yet): every screen that records one says so.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tmrplan.errors import RuleFileError
+from tmrplan.errors import OutputError, RuleFileError
 from tmrplan.ledger import LedgerEntry, load_ledger, same_person
 from tmrplan.rulebook import RuleBook, RuleCard, parse_card
 from tmrplan.writes import write_atomically
 
 APPROVABLE = ("in_review", "active")
+LOCK_FILE = ".governance.lock"
+
+
+@contextmanager
+def one_action_at_a_time(rules_dir: Path) -> Iterator[None]:
+    """Hold the rules folder's governance lock (across threads and processes: the app's sessions
+    and the command line). Each action reads the ledger and a card and writes them back; two at
+    once would each append to the same ledger and one entry would be lost."""
+    try:
+        handle = open(rules_dir / LOCK_FILE, "a")  # noqa: SIM115  (closed below)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the rules folder {str(rules_dir)!r}: {exc.strerror}"
+        ) from exc
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # per open file: threads of one process wait too
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def approve(
@@ -35,6 +58,13 @@ def approve(
         UnknownEntityError: for an unknown card id (with close ids).
         RuleFileError: if the approver is the author, or the card is not in review or active.
     """
+    with one_action_at_a_time(book.directory):
+        return _approve(book, card_id, who, role, note, now)
+
+
+def _approve(
+    book: RuleBook, card_id: str, who: str, role: str, note: str, now: dt.datetime | None
+) -> LedgerEntry:
     card = book.get(card_id)
     if same_person(who, card.author):
         raise RuleFileError(
@@ -62,7 +92,8 @@ def comment(
     card = book.get(card_id)
     if not text.strip():
         raise RuleFileError("a comment needs text", path=str(card.path), rule_id=card.id)
-    return _record(book, card, who, role, "comment", text, now)
+    with one_action_at_a_time(book.directory):
+        return _record(book, card, who, role, "comment", text, now)
 
 
 def retire(
@@ -75,8 +106,9 @@ def retire(
 ) -> LedgerEntry:
     """Retire a card: it stays in the record but no longer runs."""
     card = book.get(card_id)
-    updated = _rewrite(card, status="retired")
-    return _record(book, updated, who, role, "retire", note, now)
+    with one_action_at_a_time(book.directory):
+        updated = _rewrite(card, status="retired")
+        return _record(book, updated, who, role, "retire", note, now)
 
 
 def _record(
