@@ -37,12 +37,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -51,6 +52,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from tmrplan.model import Case
 
+T = TypeVar("T")
 PREVIEW_PREFIX = "PREVIEW: "  # tmrplan.report.preview_notice: the one error box a plan may show
 RANKING_KEYS = "**Ranking keys**"  # how tmrplan.ui.plan_page.show_basis starts a basis
 _ESCAPED = re.compile(r"\\(.)")  # tmrplan.report.escape_markdown puts a backslash before specials
@@ -467,6 +469,26 @@ def summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to its end on an event loop of its own thread: callers may have a loop of their
+    own running (pytest with Playwright's sync API does), where ``asyncio.run`` refuses."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            results.append(asyncio.run(work))
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=target, name="tmrplan-load")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
 def run_against_new_server(
     clients: int, seconds: float, think: float, workdir: Path
 ) -> dict[str, Any]:
@@ -478,7 +500,7 @@ def run_against_new_server(
     cases = case_pool()
     url, process = start_server(log, env)
     try:
-        report = asyncio.run(drive(url, process.pid, clients, seconds, think, cases))
+        report = run_async(drive(url, process.pid, clients, seconds, think, cases))
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -498,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.url:
-        report = asyncio.run(
+        report = run_async(
             drive(args.url, None, args.clients, args.seconds, args.think, case_pool())
         )
     else:

@@ -4,7 +4,6 @@ script ship inside the package, and nothing reaches back into this source tree."
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import subprocess
@@ -131,7 +130,7 @@ def test_the_app_serves_a_plan_on_loopback_only(
         assert listening_addresses(port) and listening_addresses(port) <= {"127.0.0.1", "::1"}
         case = Case(("median nerve", "ulnar nerve"), "transhumeral")
         tally = load.Tally()
-        asyncio.run(load.one_visit(url, case, "wheel", random.Random(1), 0, tally))
+        load.run_async(load.one_visit(url, case, "wheel", random.Random(1), 0, tally))
         assert tally.problems == [] and tally.leaks == [] and tally.plans == 1
     finally:
         server.terminate()
