@@ -54,6 +54,7 @@ from tmrplan.model import Case
 
 T = TypeVar("T")
 PREVIEW_PREFIX = "PREVIEW: "  # tmrplan.report.preview_notice: the one error box a plan may show
+NERVE_PICKER = "Neuroma nerves (type a name, synonym or abbreviation)"  # the Plan page's label
 RANKING_KEYS = "**Ranking keys**"  # how tmrplan.ui.plan_page.show_basis starts a basis
 _ESCAPED = re.compile(r"\\(.)")  # tmrplan.report.escape_markdown puts a backslash before specials
 
@@ -193,18 +194,16 @@ def case_pool(seed: int = 20261124) -> list[Case]:
 
 def fill_form(session: Session, page: Page, case: Case) -> str:
     """Set the case form's widgets to ``case``; the submit button's id."""
-    nerve_picker = page.widget(
-        "multiselect", "Neuroma nerves (type a name, synonym or abbreviation)"
-    )
+    nerve_picker = page.widget("multiselect", NERVE_PICKER)
     shown = {option.split(" (", 1)[0]: option for option in nerve_picker.options}
     session.set(page.widget("selectbox", "Amputation level").id, string_value=case.level)
     region = page.widget("selectbox", "Region (intact limb only)")
     session.set(region.id, string_value=case.region or "")
     session.set(nerve_picker.id, string_array_value=[shown[n] for n in case.nerves])
-    answers = {True: "yes", False: "no"}
     for radio in page.of_kind("radio"):
-        key = radio.id.rsplit("-ctx_", 1)[-1]
-        session.set(radio.id, string_value=answers.get(case.context.get(key), "not stated"))  # type: ignore[arg-type]
+        stated = case.context.get(radio.id.rsplit("-ctx_", 1)[-1])
+        answer = "not stated" if stated is None else "yes" if stated else "no"
+        session.set(radio.id, string_value=answer)
     return str(page.widget("button", "Show options").id)
 
 
@@ -258,12 +257,9 @@ async def one_visit(
     try:
         page, seconds = await asyncio.wait_for(session.run(), 120)
         tally.took("open", seconds)
-        all_nerves = {
-            o.split(" (", 1)[0]
-            for o in page.widget(
-                "multiselect", "Neuroma nerves (type a name, synonym or abbreviation)"
-            ).options
-        }
+        all_nerves = {o.split(" (", 1)[0] for o in page.widget("multiselect", NERVE_PICKER).options}
+        for found in page.problems():
+            tally.problem(where, found)
         if any(h in all_nerves for h in page.headings("h3")):
             tally.leaks.append(f"{where}: a new session showed a plan before submitting one")
         await asyncio.sleep(rng.expovariate(1 / think) if think else 0)
@@ -293,6 +289,8 @@ async def one_visit(
 
         page, seconds = await asyncio.wait_for(session.run(), 120)
         tally.took("rerun", seconds)
+        for found in page.problems():
+            tally.problem(where, found)
         check_plan(page, case, all_nerves, where + " on a rerun", tally)
     finally:
         await session.close()
