@@ -10,7 +10,7 @@ PORT ?= 8501
 # apt-get needs root; a developer's own machine may offer sudo instead.
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit e2e bench load check clean
+.PHONY: run test lint typecheck unit e2e bench load stress check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ e2e: $(STAMP) $(BROWSER)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+# The engine's thread test at full count: 80 threads x 5,000 evaluations (make test runs 1,000 each).
+stress: $(STAMP)
+	TMRPLAN_STRESS_PER_THREAD=5000 $(BIN)/python -m pytest -q tests/test_engine.py -k stress
 
 # 24 protocol-level clients against a fresh server for 3 minutes (make test runs 45 s of it).
 load: $(STAMP)

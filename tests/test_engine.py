@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from pathlib import Path
@@ -75,13 +76,14 @@ def random_facts(rng: random.Random) -> dict[str, object]:
     return facts
 
 
-def test_stress_80_threads_by_1000_evaluations_match_one_thread(engine: RuleEngine) -> None:
-    """80 threads share one engine, each evaluating 1000 cases; every result matches one thread.
+def test_stress_80_threads_match_one_thread(engine: RuleEngine) -> None:
+    """80 threads (10x the engine issue's 8) share one engine; every result matches one thread.
 
-    1000 per thread, not 5000: evaluations are serialised by the engine's lock (~0.27 ms each
-    here), so 80 x 5000 would take ~110 s; 80 x 1000 takes ~22 s on two cores.
+    Each thread evaluates 1,000 cases in ``make test`` and 5,000 in ``make stress`` (400,000 in
+    all, 10x the engine issue's 8 x 5,000). Evaluations are serialised by the engine's lock
+    (~0.27 ms each here), so the full count takes about 2 minutes: too long for every run.
     """
-    threads_n, per_thread = 80, 1000
+    threads_n, per_thread = 80, int(os.environ.get("TMRPLAN_STRESS_PER_THREAD", "1000"))
     rng = random.Random(20261123)
     cases = [random_facts(rng) for _ in range(500)]
     expected = [engine.evaluate_uncached([case])[0] for case in cases]
