@@ -83,6 +83,27 @@ def test_a_basis_opens_to_flags_facts_sources_and_what_is_lost() -> None:
     assert {"Download SVG", "Download PNG"} <= {b.label for b in app.get("download_button")}
 
 
+def test_a_diagram_that_cannot_be_drawn_leaves_the_basis_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tmrplan import drawing
+    from tmrplan.errors import OutputError
+    from tmrplan.ui.plan_page import loss_picture
+
+    def no_worker(*_: object) -> bytes:
+        raise OutputError("cannot draw the diagram: a worker died")
+
+    loss_picture.clear()  # a picture drawn by an earlier test would be served from the cache
+    monkeypatch.setattr(drawing, "loss_picture", no_worker)
+    app = plan_case(open_page("plan"), "transhumeral", ["median nerve"])
+    app.session_state["basis_MedianNerve_1"] = True
+    app.run()
+    assert not app.exception
+    assert "What is lost with this donor" in all_text(app)
+    assert not app.get("image")
+    assert "could not be drawn (cannot draw the diagram\\: a worker died)" in app.warning[0].value
+
+
 def test_citations_link_doi_and_pubmed_and_escape_the_label() -> None:
     line = source_line({"label": "A *b* <c>", "doi": "10.1097/x(1)", "pmid": "123"})
     assert line.startswith("A \\*b\\* \\<c\\>")

@@ -239,8 +239,13 @@ def show_loss(plan: Plan, option: Option) -> None:
     st.write("**What is lost with this donor**")
     bullet_list(_loss_text(loss) for loss in losses)
     donor, target = option.donor_nerve.label, option.target_muscle.label
+    try:
+        png = loss_picture(donor, target, losses, "png")
+    except TmrplanError as error:  # no worker could draw it: the text above says the same
+        st.warning(md(f"The diagram could not be drawn ({error}); the list above is complete."))
+        return
     show_picture(
-        loss_picture(donor, target, losses, "png"),
+        png,
         lambda: loss_picture(donor, target, losses, "svg"),
         f"what-is-lost-{local_name(branch)}",
         key=f"loss_{option.donor_nerve.id}_{option.rank}",
