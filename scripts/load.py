@@ -211,7 +211,6 @@ def fill_form(session: Session, page: Page, case: Case) -> str:
 class Tally:
     """What every client saw, shared (one event loop: no locks needed)."""
 
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     problems: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     timeline: list[tuple[float, str, float]] = field(default_factory=list)
@@ -220,8 +219,14 @@ class Tally:
     started: float = field(default_factory=time.monotonic)
 
     def took(self, kind: str, seconds: float) -> None:
-        self.latencies[kind].append(seconds)
         self.timeline.append((round(time.monotonic() - self.started, 2), kind, round(seconds, 3)))
+
+    def latencies(self) -> dict[str, list[float]]:
+        """Seconds per request, by kind of request."""
+        by_kind: dict[str, list[float]] = defaultdict(list)
+        for _, kind, seconds in self.timeline:
+            by_kind[kind].append(seconds)
+        return by_kind
 
     def problem(self, where: str, what: str) -> None:
         self.problems.append(f"{where}: {what}")
@@ -414,7 +419,8 @@ async def drive(
         tasks.append(sample_memory(pid, deadline, memory))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
-    every = [s for values in tally.latencies.values() for s in values]
+    latencies = tally.latencies()
+    every = [seconds for _, _, seconds in tally.timeline]
     report: dict[str, Any] = {
         "clients": clients,
         "seconds": round(elapsed, 1),
@@ -431,7 +437,7 @@ async def drive(
                 "p95": round(percentile(values, 0.95), 3),
                 "max": round(max(values), 3),
             }
-            for kind, values in [("all", every), *sorted(tally.latencies.items())]
+            for kind, values in [("all", every), *sorted(latencies.items())]
             if values
         },
         "problems": tally.problems,

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.scripts_import import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # The flags this machine's closed network needs: without the background-networking ones
@@ -63,16 +65,10 @@ def chromium_path() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(log: Path, extra_env: dict[str, str] | None = None) -> Server:
     """``tmrplan app`` on a free loopback port, as `make run` starts it."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = load_script("load").free_port()
     env = {**os.environ, **(extra_env or {})}
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -14,10 +14,9 @@ from tmrplan.planner import Planner, load_planner
 def planner() -> Planner:
     """The process-wide planner (validated knowledge base, indexes and rule engine)."""
     loaded = load_planner()
-    # Streamlit collects garbage after every script run (runner.postScriptGC). The planner's
-    # ~170,000 objects live as long as the server, yet a full collection walked them each time:
-    # 85 ms per run with the GIL held, half the server's time under load (scripts/load.py).
-    # Frozen, they are left out of collections; nothing about them is garbage.
+    # The planner's ~170,000 objects live as long as the server: frozen, they are left out of
+    # every full garbage collection, which otherwise walks them all with the GIL held (85 ms a
+    # time here; see docs/performance.md, "The running server under load").
     gc.freeze()
     return loaded
 
