@@ -51,18 +51,18 @@ unit: $(STAMP) $(BROWSER)
 test: lint typecheck check unit
 
 e2e: $(STAMP) $(BROWSER)
-	$(BIN)/python -m pytest -q tests/e2e
+	$(BIN)/python -m pytest -q tests/system/browser
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 # The engine's thread test at full count: 80 threads x 5,000 evaluations (make test runs 1,000 each).
 stress: $(STAMP)
-	TMRPLAN_STRESS_PER_THREAD=5000 $(BIN)/python -m pytest -q tests/test_engine.py -k stress
+	TMRPLAN_STRESS_PER_THREAD=5000 $(BIN)/python -m pytest -q tests/rules/test_engine.py -k stress
 
 # 24 protocol-level clients against a fresh server for 3 minutes (make test runs 45 s of it).
 load: $(STAMP)
-	$(BIN)/python scripts/load.py --clients 24 --seconds 180 --json tests/e2e/artifacts/load-make.json
+	$(BIN)/python scripts/load.py --clients 24 --seconds 180 --json tests/system/browser/artifacts/load-make.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

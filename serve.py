@@ -24,7 +24,7 @@ async def preload(_: st.App) -> AsyncIterator[None]:
 
 
 def _preload() -> None:
-    from tmrplan.drawing import warm_up
+    from tmrplan.render.drawing import warm_up
     from tmrplan.ui.resources import planner
 
     planner()

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from rdflib import URIRef
 
     from tmrplan.model import Case
-    from tmrplan.planner import Planner
-    from tmrplan.rulebook import RuleBook
+    from tmrplan.planning.planner import Planner
+    from tmrplan.rules.cards import RuleBook
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
@@ -50,15 +50,15 @@ CHILD_TIMEOUT_S = {1: 120.0, 10: 240.0, 100: 420.0}
 COLD = """
 import time
 t0 = time.perf_counter()
-from tmrplan.kg import load_knowledge_base
-from tmrplan.rulebook import load_rulebook
-from tmrplan.planner import Planner
+from tmrplan.knowledge.kb import load_knowledge_base
+from tmrplan.rules.cards import load_rulebook
+from tmrplan.planning.planner import Planner
 t1 = time.perf_counter()
 kb = load_knowledge_base()
 t2 = time.perf_counter()
 planner = Planner(kb, load_rulebook())
 t3 = time.perf_counter()
-from tmrplan.validation import validate_knowledge_base
+from tmrplan.knowledge.validation import validate_knowledge_base
 violations = validate_knowledge_base(kb)
 t4 = time.perf_counter()
 print(f"{t1-t0:.3f} {t2-t1:.3f} {t3-t2:.3f} {t4-t3:.3f} {len(kb.graph)} {len(violations)}")
@@ -133,7 +133,7 @@ def versus_baseline(
     sys.path.insert(0, str(SCRIPTS))
     from sparql_baseline import SparqlBaseline
 
-    from tmrplan.engine import RuleEngine
+    from tmrplan.rules.engine import RuleEngine
 
     # Its own engine, so that neither side's rule memo is warmed by the other.
     baseline = SparqlBaseline(planner.kb.graph, RuleEngine(rulebook))
@@ -291,11 +291,11 @@ def _emit(**values: Any) -> None:
 def child(directory: Path, budget: float) -> None:
     """Measure one knowledge-base size in this (fresh) process, one JSON line per phase."""
     t0 = time.perf_counter()
-    from tmrplan.amputation import compute_level_effects
-    from tmrplan.kg import load_knowledge_base
-    from tmrplan.planner import Planner
-    from tmrplan.rulebook import load_rulebook
-    from tmrplan.vocab import TMR
+    from tmrplan.knowledge.kb import load_knowledge_base
+    from tmrplan.knowledge.vocab import TMR
+    from tmrplan.planning.amputation import compute_level_effects
+    from tmrplan.planning.planner import Planner
+    from tmrplan.rules.cards import load_rulebook
 
     t1 = time.perf_counter()
     kb = load_knowledge_base(directory)
@@ -405,9 +405,9 @@ def main() -> None:
         child(args.child, args.budget)
         return
 
-    from tmrplan.kg import load_knowledge_base
-    from tmrplan.planner import Planner
-    from tmrplan.rulebook import load_rulebook
+    from tmrplan.knowledge.kb import load_knowledge_base
+    from tmrplan.planning.planner import Planner
+    from tmrplan.rules.cards import load_rulebook
 
     rulebook = load_rulebook()
     planner = Planner(load_knowledge_base(), rulebook)

@@ -12,7 +12,7 @@ first option's basis, rerun, close. Every page it gets back is checked:
     plan leaking between sessions shows up as another case's nerves, or as a plan unasked for);
   * the opened basis shows its ranking keys.
 The server's resident memory is sampled throughout. Run with ``make load`` (the figures of a real
-run are in docs/performance.md); ``tests/test_load.py`` runs a short one inside ``make test``.
+run are in docs/performance.md); ``tests/system/test_load.py`` runs a short one inside ``make test``.
 
 Options::
 
@@ -53,10 +53,14 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from tmrplan.model import Case
 
 T = TypeVar("T")
-PREVIEW_PREFIX = "PREVIEW: "  # tmrplan.report.preview_notice: the one error box a plan may show
+PREVIEW_PREFIX = (
+    "PREVIEW: "  # tmrplan.render.plan.preview_notice: the one error box a plan may show
+)
 NERVE_PICKER = "Neuroma nerves (type a name, synonym or abbreviation)"  # the Plan page's label
 RANKING_KEYS = "**Ranking keys**"  # how tmrplan.ui.plan_page.show_basis starts a basis
-_ESCAPED = re.compile(r"\\(.)")  # tmrplan.report.escape_markdown puts a backslash before specials
+_ESCAPED = re.compile(
+    r"\\(.)"
+)  # tmrplan.render.plan.escape_markdown puts a backslash before specials
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,8 +176,8 @@ def case_pool(seed: int = 20261124) -> list[Case]:
     """Different valid cases: one to three nerves planned at the same level (or intact region),
     each with some context stated and the rest left unknown."""
     from tmrplan.model import CONTEXT_FIELDS
-    from tmrplan.planner import load_planner
-    from tmrplan.sweep import sweep_cases
+    from tmrplan.planning.planner import load_planner
+    from tmrplan.planning.sweep import sweep_cases
 
     planner = load_planner()
     by_place: dict[tuple[str, str | None], list[str]] = defaultdict(list)

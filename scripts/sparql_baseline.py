@@ -6,7 +6,7 @@ and whether it runs through the site, the regions around and next to the site, t
 entering muscles there, which muscles an amputation removes, detaches or leaves without their
 joints, the other muscles that still perform each action, the supply of each muscle, published
 patterns, branching distance and diameters. The resulting facts go to the same rule engine
-(durable-rules, through :class:`tmrplan.engine.RuleEngine`) as the planner's.
+(durable-rules, through :class:`tmrplan.rules.engine.RuleEngine`) as the planner's.
 
 What it does not do, on purpose: ranking, the conflict-free assignment and the second rule pass
 for donors taken by another nerve, and building the output objects. Those steps are the same
@@ -31,10 +31,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from tmrplan.engine import RuleEngine
 from tmrplan.errors import InvalidCaseError, UnknownEntityError
+from tmrplan.knowledge.vocab import RDF, RDFS, SKOS, TMR
 from tmrplan.model import Case
-from tmrplan.vocab import RDF, RDFS, SKOS, TMR
+from tmrplan.rules.engine import RuleEngine
 
 _NAMESPACES = {"tmr": TMR, "skos": SKOS, "rdf": RDF, "rdfs": RDFS}
 

@@ -35,8 +35,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from tmrplan import paths
-from tmrplan.kg import content_hash, parse_turtle_file
-from tmrplan.vocab import DCTERMS, OWL, RDF, RDFS, SKOS, TMR, XSD
+from tmrplan.knowledge.kb import content_hash, parse_turtle_file
+from tmrplan.knowledge.vocab import DCTERMS, OWL, RDF, RDFS, SKOS, TMR, XSD
 
 # Bump when the generated shape changes, so that cached directories are rebuilt.
 GENERATOR_VERSION = "3"
@@ -160,7 +160,7 @@ def generate(scale: int, ontology: Path | None = None, cache: Path | None = None
         cache: where to keep generated directories; :func:`cache_root` by default.
 
     Returns:
-        The directory, loadable with ``tmrplan.kg.load_knowledge_base``.
+        The directory, loadable with ``tmrplan.knowledge.kb.load_knowledge_base``.
     """
     if scale < 1:
         raise ValueError(f"scale must be at least 1, not {scale!r}")

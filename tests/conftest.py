@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tmrplan import paths
-from tmrplan.kg import KnowledgeBase, load_knowledge_base
+from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The framework every fixture ontology shares with the shipped one: vocabulary, shapes, checks.

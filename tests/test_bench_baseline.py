@@ -19,12 +19,12 @@ import pytest
 
 from tests.scripts_import import load_script
 from tmrplan import paths
-from tmrplan.engine import RuleEngine
 from tmrplan.errors import InvalidCaseError
-from tmrplan.kg import KnowledgeBase, load_knowledge_base, local_name
+from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base, local_name
 from tmrplan.model import Case, Plan, parse_case
-from tmrplan.planner import Planner
-from tmrplan.rulebook import load_rulebook
+from tmrplan.planning.planner import Planner
+from tmrplan.rules.cards import load_rulebook
+from tmrplan.rules.engine import RuleEngine
 
 CASES = sorted((paths.rules_dir() / "reference_cases").glob("*.json"))
 # Set by the planner's second rule pass (a target another nerve was assigned), which the baseline

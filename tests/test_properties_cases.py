@@ -25,12 +25,13 @@ from hypothesis import strategies as st
 
 from tests.property_counts import PROPERTY, PropertyCounts, property_counts
 from tmrplan import cli
+from tmrplan.cli import context as cli_context
 from tmrplan.errors import AmbiguousNameError, TmrplanError
-from tmrplan.kg import load_knowledge_base, local_name
+from tmrplan.knowledge.kb import load_knowledge_base, local_name
+from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan, parse_case
-from tmrplan.planner import Planner
-from tmrplan.rulebook import load_rulebook
-from tmrplan.vocab import TMR
+from tmrplan.planning.planner import Planner
+from tmrplan.rules.cards import load_rulebook
 
 HUGE = 1_000  # a value this long must not be echoed whole
 SIDES = ("left", "right")
@@ -68,7 +69,7 @@ def planner() -> Planner:
 @pytest.fixture
 def invoke(monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], Result]:
     """Run the CLI in-process with the shared planner instead of a fresh load per call."""
-    monkeypatch.setattr(cli, "load_planner", cached_planner)
+    monkeypatch.setattr(cli_context, "load_planner", cached_planner)
 
     def run(args: list[str]) -> Result:
         return CliRunner().invoke(cli.main, args)

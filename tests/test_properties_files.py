@@ -26,10 +26,12 @@ from rdflib import Graph
 
 from tests.property_counts import PROPERTY, PropertyCounts, property_counts
 from tmrplan import cli, paths
-from tmrplan.engine import to_ruleset
+from tmrplan.cli import context as cli_context
 from tmrplan.errors import KnowledgeBaseError, RuleFileError
-from tmrplan.kg import KnowledgeBase, load_knowledge_base
-from tmrplan.rulebook import FACTS, REQUIRED, load_rulebook, parse_card
+from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
+from tmrplan.rules.cards import REQUIRED, load_rulebook, parse_card
+from tmrplan.rules.engine import to_ruleset
+from tmrplan.rules.facts import FACTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CARDS = sorted(paths.rules_dir().glob("*.yaml"))
@@ -300,7 +302,7 @@ def test_rules_list_maps_a_bad_card_to_exit_2(
 ) -> None:
     """``rules list --rules DIR`` over a damaged card: exit 0, or 2 with ``error: FILE:LINE``."""
     name = "CLI: rules list on mutated cards"
-    monkeypatch.setattr(cli, "load_knowledge_base", lambda ontology=None: kb)
+    monkeypatch.setattr(cli_context, "load_knowledge_base", lambda ontology=None: kb)
     scratch = Scratch(tmp_path)
 
     @settings(PROPERTY, max_examples=40)

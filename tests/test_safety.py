@@ -10,10 +10,10 @@ from pathlib import Path
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from tmrplan.intended_use import INTENDED_USE
 from tmrplan.model import Case
-from tmrplan.planner import Planner, load_planner
-from tmrplan.report import to_json_dict, to_markdown, to_text
+from tmrplan.notice import INTENDED_USE
+from tmrplan.planning.planner import Planner, load_planner
+from tmrplan.render.plan import to_json_dict, to_markdown, to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

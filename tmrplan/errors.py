@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tmrplan.text import to_short_repr
+
 
 class TmrplanError(Exception):
     """Base class of every error tmrplan raises on purpose."""
@@ -42,22 +44,6 @@ class RuleFileError(TmrplanError):
         self.path = path
         self.line = line
         self.rule_id = rule_id
-
-
-def to_short_repr(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for an error message, cut after ``limit`` characters when longer.
-
-    Example:
-        >>> to_short_repr("median nerve")
-        "'median nerve'"
-        >>> to_short_repr("x" * 5000)
-        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (5000 characters)"
-    """
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[: limit - 1]}…{size}"
 
 
 class UnknownEntityError(TmrplanError):

@@ -1,7 +1,7 @@
 """Hash chains: canonical JSON, entry hashes, and one verifier for every chained record.
 
-Two records are chained: the app's audit log (SQLite, ``tmrplan.audit``) and the rules approvals
-ledger (``rules/approvals.jsonl``, ``tmrplan.ledger``). Each entry carries the hash of the entry
+Two records are chained: the app's audit log (SQLite, ``tmrplan.governance.audit``) and the rules approvals
+ledger (``rules/approvals.jsonl``, ``tmrplan.rules.ledger``). Each entry carries the hash of the entry
 before it and its own hash, the SHA-256 of the canonical JSON of the entry without its hash field.
 Editing, deleting, inserting or reordering an entry therefore breaks a link that anyone can
 recompute from the data alone, with nothing but ``json`` and ``hashlib``.

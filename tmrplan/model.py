@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tmrplan.errors import InvalidCaseError, to_short_repr
+from tmrplan.errors import InvalidCaseError
+from tmrplan.text import to_short_repr
 
 LEVEL_IDS = (
     "shoulder_disarticulation",
@@ -164,6 +165,25 @@ class Plan:
 
 
 _CASE_FIELDS = {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
+
+
+# Longer than any name in the knowledge base (the longest is ~130 characters). A longer value is
+# refused before any lookup, with a cut rendering: a pasted 10,000-character value used to come
+# back whole in the message (found by tests/test_properties_cases.py).
+MAX_NAME_LENGTH = 200
+
+
+def check_name_length(what: str, value: str) -> None:
+    """Refuse a name longer than ``MAX_NAME_LENGTH``, showing its start and its length.
+
+    Raises:
+        InvalidCaseError: for a longer name.
+    """
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidCaseError(
+            f"{what} {to_short_repr(value)} is too long: names are at most "
+            f"{MAX_NAME_LENGTH} characters"
+        )
 
 
 def parse_case(data: object, where: str = "") -> Case:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from tmrplan import __version__
-from tmrplan.describe import describe_source
-from tmrplan.intended_use import INTENDED_USE
-from tmrplan.planner import NOTICE
+from tmrplan.knowledge.describe import describe_source
+from tmrplan.knowledge.vocab import TMR
+from tmrplan.notice import INTENDED_USE, NOTICE
 from tmrplan.ui.resources import planner
-from tmrplan.vocab import TMR
 
 
 def render() -> None:

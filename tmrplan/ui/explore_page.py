@@ -7,14 +7,14 @@ import networkx as nx
 import streamlit as st
 from rdflib import URIRef
 
-from tmrplan.amputation import muscles_of_level_limb
-from tmrplan.describe import describe
-from tmrplan.figures import level_figure, neighbourhood_figure
-from tmrplan.kg import local_name
+from tmrplan.knowledge.describe import describe
+from tmrplan.knowledge.kb import local_name
+from tmrplan.planning.amputation import muscles_of_level_limb
+from tmrplan.render.figures import level_figure, neighbourhood_figure
+from tmrplan.teaching.views import neighbourhood, root_to_joint_paths, to_dot
 from tmrplan.ui import quiz_view
 from tmrplan.ui.resources import planner
 from tmrplan.ui.widgets import bullet_list, md, show_figure, source_line
-from tmrplan.views import neighbourhood, root_to_joint_paths, to_dot
 
 
 def render() -> None:

@@ -8,16 +8,17 @@ from datetime import date
 
 import streamlit as st
 
-from tmrplan import drawing
-from tmrplan.describe import describe_source
 from tmrplan.errors import TmrplanError
-from tmrplan.kg import local_name
-from tmrplan.loss import ActionLoss, what_is_lost
+from tmrplan.knowledge.describe import describe_source
+from tmrplan.knowledge.kb import local_name
+from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
-from tmrplan.report import preview_notice, to_json_dict, to_markdown
+from tmrplan.notice import preview_notice
+from tmrplan.planning.donor_loss import ActionLoss, what_is_lost
+from tmrplan.render import drawing
+from tmrplan.render.plan import to_json_dict, to_markdown
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
-from tmrplan.vocab import TMR
 
 _TRISTATE = {"not stated": None, "yes": True, "no": False}
 
@@ -256,7 +257,7 @@ def show_loss(plan: Plan, option: Option) -> None:
 @st.cache_data(max_entries=512, show_spinner=False)
 def loss_picture(donor: str, target: str, losses: tuple[ActionLoss, ...], fmt: str) -> bytes:
     """The what-is-lost diagram, drawn once per server for the same inputs (its only inputs): an
-    open basis is redrawn at every rerun of the page. Drawn by a worker process (tmrplan.drawing)."""
+    open basis is redrawn at every rerun of the page. Drawn by a worker process (tmrplan.render.drawing)."""
     return drawing.loss_picture(donor, target, losses, fmt)
 
 
@@ -265,7 +266,7 @@ def show_exports(plan: Plan) -> None:
     today = date.today()
 
     def pdf_bytes() -> bytes:
-        from tmrplan.pdf import plan_to_pdf  # fpdf2 loads on the first PDF, not at start-up
+        from tmrplan.render.pdf import plan_to_pdf  # fpdf2 loads on the first PDF, not at start-up
 
         return plan_to_pdf(plan, today)
 

@@ -7,7 +7,7 @@ import random
 
 import streamlit as st
 
-from tmrplan.quiz import Question, generate_quiz
+from tmrplan.teaching.quiz import Question, generate_quiz
 from tmrplan.ui.resources import planner
 from tmrplan.ui.widgets import bullet_list, md, source_line
 

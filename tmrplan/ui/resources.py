@@ -6,8 +6,8 @@ import gc
 
 import streamlit as st
 
-from tmrplan.audit import AuditLog, DetailValue
-from tmrplan.planner import Planner, load_planner
+from tmrplan.governance.audit import AuditLog, DetailValue
+from tmrplan.planning.planner import Planner, load_planner
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base…")

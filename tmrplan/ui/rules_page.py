@@ -8,10 +8,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from tmrplan.errors import TmrplanError
-from tmrplan.governance import approve, comment, retire
-from tmrplan.ledger import LedgerEntry, load_ledger
-from tmrplan.rulebook import RuleBook, load_rulebook
-from tmrplan.ruletests import run_card_tests
+from tmrplan.governance.actions import approve, comment, retire
+from tmrplan.rules.cards import RuleBook, load_rulebook
+from tmrplan.rules.ledger import LedgerEntry, load_ledger
+from tmrplan.rules.selftest import run_card_tests
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md
 
@@ -54,7 +54,10 @@ def impact_view() -> None:
     base = st.text_input("Base (git revision or directory)", "HEAD", key="impact_base")
     if not st.button("Compare", key="impact_run"):
         return
-    from tmrplan.impact import impact, to_markdown  # loads a second knowledge base: on request
+    from tmrplan.governance.impact import (  # loads a second knowledge base: on request
+        impact,
+        to_markdown,
+    )
 
     try:
         with st.spinner("Planning the reference cases under both…"):

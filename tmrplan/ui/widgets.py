@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from tmrplan.report import escape_markdown
+from tmrplan.text import escape_markdown
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -20,7 +20,7 @@ md = escape_markdown
 
 def show_figure(figure: Figure, stem: str, key: str, alt: str) -> None:
     """The figure as a PNG on screen, with SVG and PNG downloads of the same picture."""
-    from tmrplan.figures import to_png, to_svg  # matplotlib costs 0.6 s: only when drawing
+    from tmrplan.render.figures import to_png, to_svg  # matplotlib costs 0.6 s: only when drawing
 
     show_picture(to_png(figure), lambda: to_svg(figure), stem, key, alt)
 

@@ -1,0 +1,158 @@
+"""plan, rules and export through the CLI, in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from tmrplan.cli import main
+from tmrplan.knowledge.vocab import RDF, TMR
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_plan_json_has_the_contract_fields() -> None:
+    code, out, err = run(
+        "plan",
+        "--nerve",
+        "median nerve",
+        "--level",
+        "transhumeral",
+        "--side",
+        "left",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    assert {
+        "case",
+        "kb_version",
+        "rules_version",
+        "nerves",
+        "alternatives",
+        "instructions",
+        "unknowns",
+    } <= set(plan)
+    nerve = plan["nerves"][0]
+    assert nerve["nerve"] == {"id": "MedianNerve", "label": "median nerve"}
+    assert nerve["assigned_rank"] == 1
+    option = nerve["options"][0]
+    assert {
+        "rank",
+        "donor_nerve",
+        "target_muscle",
+        "donor_status",
+        "strength_loss_risk",
+        "evidence",
+        "flags",
+    } <= set(option)
+    flag = option["flags"][0]
+    assert {"rule_id", "rule_version", "severity", "message", "facts", "sources"} <= set(flag)
+    assert not any(
+        isinstance(v, float) for v in (option["donor_status"], option["strength_loss_risk"])
+    )
+
+
+def test_plan_text_and_markdown() -> None:
+    code, out, _ = run("plan", "--nerve", "sural nerve", "--level", "transtibial")
+    assert code == 0 and "sural nerve (neuroma in the proximal leg)" in out and "Unknowns:" in out
+    code, out, _ = run("plan", "--nerve", "sural nerve", "--level", "transtibial", "--format", "md")
+    assert code == 0 and out.startswith("# TMR planning options") and "| # | donor branch" in out
+
+
+def test_plan_context_is_read() -> None:
+    code, out, _ = run(
+        "plan",
+        "--nerve",
+        "sural nerve",
+        "--level",
+        "transtibial",
+        "--context",
+        "anticoagulants=yes",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert [f["rule_id"] for f in json.loads(out)["case_flags"]] == ["TMR-ANTICOAGULANTS"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--nerve", "sural nerv", "--level", "transtibial"],
+            "unknown nerve 'sural nerv'; did you mean 'sural nerve'",
+        ),
+        (
+            ["--nerve", "sural nerve", "--level", "transhumeral"],
+            "'sural nerve' does not reach the arm",
+        ),
+        (
+            ["--nerve", "sural nerve", "--level", "transtibial", "--context", "anticoagulant=yes"],
+            "unknown context field 'anticoagulant'; did you mean 'anticoagulants'",
+        ),
+        (["--nerve", "sural nerve"], "plan needs --nerve and --level"),
+    ],
+)
+def test_plan_bad_input_exits_2_naming_the_value(args: list[str], message: str) -> None:
+    code, _, err = run("plan", *args)
+    assert code == 2
+    assert message in err
+
+
+def test_batch_reports_bad_lines_and_runs_the_rest(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps(
+            {
+                "side": "left",
+                "level": "transhumeral",
+                "region": None,
+                "nerves": ["median nerve", "ulnar nerve"],
+                "context": {"myoelectric_prosthesis": True},
+            }
+        )
+        + "\n"
+        + "{not json\n"
+        + json.dumps({"level": "transtibial", "nerves": ["surall nerve"]})
+        + "\n"
+        + json.dumps({"level": "none", "region": "leg", "nerves": ["sural nerve"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("plan", "--cases", str(cases), "--format", "jsonl")
+    assert code == 2
+    plans = [json.loads(line) for line in out.splitlines()]
+    assert [p["case"]["level"] for p in plans] == ["transhumeral", "none"]
+    assert f"{cases}:2: not JSON" in err
+    assert f"{cases}:3: unknown nerve 'surall nerve'" in err
+
+
+def test_rules_list_and_test() -> None:
+    code, out, _ = run("rules", "list")
+    assert code == 0 and "TMR-DONOR-REDUNDANT v1.0.0 [draft; info; review 2027-05-31]" in out
+    code, out, _ = run("rules", "test")
+    assert code == 0
+    assert out.strip().endswith(" passed, 0 failed")
+    assert "PASS TMR-ANTICOAGULANTS v1.0.0 (3/3)" in out
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld"])
+def test_export_derived_writes_sites_atomically(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"kb.{fmt}"
+    code, _, err = run("export", "--format", fmt, "--derived", "--output", str(target))
+    assert code == 0, err
+    graph = Graph().parse(target, format="turtle" if fmt == "ttl" else "json-ld")
+    site = TMR["site_MedianNerve_transhumeral"]
+    assert (site, RDF.type, TMR.NeuromaSite) in graph
+    assert (site, TMR.candidateDonor, TMR.BranchToBicepsBrachiiShortHead) in graph
+    assert (TMR.MedianNerve, RDF.type, TMR.MixedNerve) in graph
+    assert not list(tmp_path.glob("*.tmp"))

@@ -1,0 +1,195 @@
+"""Impact analysis: plan changes between a base (directory or git revision) and the current data,
+each attributed to the card or the triples that caused it; the three renderings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from tmrplan import paths
+from tmrplan.cli import Context
+from tmrplan.cli.rules import impact_command
+from tmrplan.errors import UnknownEntityError
+from tmrplan.governance.impact import (
+    Change,
+    ImpactReport,
+    compare,
+    impact,
+    semver_violations,
+    to_json_dict,
+    to_markdown,
+    to_text,
+)
+from tmrplan.knowledge.kb import KnowledgeBase
+from tmrplan.knowledge.vocab import TMR
+from tmrplan.planning.planner import Planner
+from tmrplan.planning.sweep import keyed_reference_cases
+from tmrplan.rules.cards import load_rulebook
+
+OUTSIDE = "TMR-DONOR-OUTSIDE-REGION"
+RISK_NONE = "TMR-RISK-NONE"
+# The triple that puts the biceps short-head branch in the arm: without it, no transhumeral plan
+# offers that branch.
+SHORT_HEAD_IN_ARM = (TMR.BranchToBicepsBrachiiShortHead, TMR.locatedIn, TMR.Arm)
+
+
+@pytest.fixture(scope="module")
+def current(kb: KnowledgeBase) -> Planner:
+    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+
+
+def data_copy(target: Path) -> Path:
+    """A directory with copies of the shipped ontology/ and rules/ (a base to edit)."""
+    shutil.copytree(paths.ontology_dir(), target / "ontology")
+    shutil.copytree(paths.rules_dir(), target / "rules")
+    return target
+
+
+@pytest.fixture(scope="module")
+def card_report(tmp_path_factory: pytest.TempPathFactory, current: Planner) -> ImpactReport:
+    """Base: the outside-region card one severity up, and 'no risk' for one kept action instead
+    of none (a condition change). Current: the shipped data."""
+    base = data_copy(tmp_path_factory.mktemp("cards"))
+    outside = base / "rules" / "donor_outside_region.yaml"
+    text = outside.read_text(encoding="utf-8")
+    assert text.count("severity: caution") == 1
+    outside.write_text(text.replace("severity: caution", "severity: warning"), encoding="utf-8")
+    none = base / "rules" / "risk_none.yaml"
+    text = none.read_text(encoding="utf-8")
+    assert text.count("    value: 0\n") == 1
+    none.write_text(text.replace("    value: 0\n", "    value: 1\n"), encoding="utf-8")
+    return impact(base, current, sweep=False)
+
+
+def changes_of(report: ImpactReport, key: str) -> list[Change]:
+    return next(d.changes for d in report.diffs if d.key == key)
+
+
+def test_a_severity_change_names_the_card_and_the_flag(card_report: ImpactReport) -> None:
+    cards = {c.rule_id: c for c in card_report.cards}
+    assert cards[OUTSIDE].parts == ("severity",) and cards[OUTSIDE].old_version == "1.0.0"
+    flag = next(
+        c
+        for c in changes_of(card_report, "ref:04_th_median")
+        if c.what == "flag changed" and c.rule_id == OUTSIDE
+    )
+    assert (flag.old, flag.new) == ("severity warning", "severity caution")
+    assert flag.nerve is not None and flag.nerve.id == "MedianNerve"
+    assert flag.donor is not None and flag.target is not None
+    assert [(c.kind, c.card.rule_id if c.card else None) for c in flag.causes] == [
+        ("card", OUTSIDE)
+    ]
+
+
+def test_a_condition_change_names_the_card_option_flag_and_risk(
+    card_report: ImpactReport,
+) -> None:
+    changes = changes_of(card_report, "ref:04_th_median")
+    # BranchToBrachialis keeps no action at transhumeral: under the base's 'kept = 1' condition
+    # the no-risk card did not fire on it, and its risk was unknown.
+    on_brachialis = [c for c in changes if c.donor and c.donor.id == "BranchToBrachialis"]
+    added = next(c for c in on_brachialis if c.what == "flag added")
+    assert added.rule_id == RISK_NONE and added.target is not None
+    assert added.target.id == "Brachialis"
+    risk = next(c for c in on_brachialis if c.what == "strength-loss risk")
+    assert (risk.old, risk.new) == ("unknown", "none")
+    for change in (added, risk):
+        assert {c.card.rule_id for c in change.causes if c.card} == {RISK_NONE}
+        assert all(c.kind == "card" for c in change.causes)
+
+
+def test_changed_reference_plans_without_major_bump_are_semver_violations(
+    card_report: ImpactReport,
+) -> None:
+    violations = semver_violations(card_report)
+    assert violations == list(card_report.violations)
+    assert any(
+        v.startswith(f"card {RISK_NONE} 1.0.0 → 1.0.0 (conditions changed)") for v in violations
+    )
+    assert any("make it 2.0.0" in v and OUTSIDE in v for v in violations)
+
+
+def test_a_removed_triple_is_attributed_to_the_ontology(tmp_path: Path, current: Planner) -> None:
+    base = data_copy(tmp_path)
+    anatomy = base / "ontology" / "anatomy" / "upper_limb_proximal.ttl"
+    graph = Graph().parse(anatomy)
+    assert SHORT_HEAD_IN_ARM in graph
+    graph.remove(SHORT_HEAD_IN_ARM)
+    graph.serialize(anatomy, format="turtle")
+    # Base lacks the triple and current has it; the other way round is the same analysis.
+    report = impact(base, current, sweep=False)
+    assert report.cards == ()
+    line = "tmr:BranchToBicepsBrachiiShortHead tmr:locatedIn tmr:Arm"
+    assert report.triples_added == (line,) and report.triples_removed == ()
+    added = next(
+        c
+        for c in changes_of(report, "ref:04_th_median")
+        if c.what == "option added" and c.donor and c.donor.id == "BranchToBicepsBrachiiShortHead"
+    )
+    assert [(c.kind, c.triples) for c in added.causes] == [("ontology", (f"+ {line}",))]
+    assert not report.violations  # no card is responsible: the knowledge base has its own version
+    assert all(d.case.level != "transfemoral" for d in report.diffs)  # only where the arm is
+
+
+def test_an_identical_base_changes_nothing(tmp_path: Path, current: Planner) -> None:
+    report = impact(data_copy(tmp_path), current)
+    assert not report.changed and report.cards == () and report.triples_added == ()
+    assert report.reference_cases >= 25 and report.sweep_cases > 400
+    assert any("not replanned" in note for note in report.notes)
+
+
+def test_equal_plans_give_no_spurious_change(kb: KnowledgeBase, current: Planner) -> None:
+    twin = Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+    report = compare(twin, current, sweep=False, skip_identical=False)
+    assert report.reference_cases >= 25 and report.diffs == ()
+
+
+def test_cases_can_be_a_subset(current: Planner, kb: KnowledgeBase) -> None:
+    cases = keyed_reference_cases(paths.rules_dir())
+    subset = {k: cases[k] for k in ("ref:04_th_median", "ref:24_intact_leg_sural")}
+    twin = Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+    report = compare(twin, current, cases=subset, skip_identical=False)
+    assert (report.reference_cases, report.sweep_cases, report.diffs) == (2, 0, ())
+
+
+def test_renderers_text_json_markdown(card_report: ImpactReport) -> None:
+    text = to_text(card_report)
+    assert f"{RISK_NONE} 1.0.0 → 1.0.0 (conditions changed)" in text
+    assert "Semantic versioning: VIOLATED" in text
+    assert "ref:04_th_median — median nerve @ transhumeral" in text
+    data = json.loads(json.dumps(to_json_dict(card_report)))
+    assert data["compared"]["reference_cases"] >= 25
+    assert {c["rule_id"] for c in data["cards"]} == {OUTSIDE, RISK_NONE}
+    first = data["cases"][0]["changes"][0]
+    assert {"what", "old", "new", "rule_id", "causes", "output"} <= set(first)
+    assert data["semver_violations"]
+    markdown = to_markdown(card_report)
+    assert markdown.startswith("# Impact of rule and ontology changes\n")
+    assert "## Semantic versioning" in markdown and "## Plans that change" in markdown
+    assert "| TMR-RISK-NONE | changed | 1.0.0 → 1.0.0 | conditions | no |" in markdown
+    assert "ref\\:04\\_th\\_median" in markdown  # data is escaped
+
+
+def test_an_unknown_revision_is_refused_with_close_matches(current: Planner) -> None:
+    if not (Path(paths.rules_dir()).parent / ".git").exists():
+        pytest.skip("not a git checkout")
+    with pytest.raises(UnknownEntityError, match=r"unknown base .*'HEDA'.*did you mean 'HEAD'"):
+        impact("HEDA", current)
+
+
+def test_cli_impact_writes_json(tmp_path: Path, current: Planner) -> None:
+    context = Context(None, None)
+    context._planner = current  # the shared planner: no reload, no revalidation
+    out = tmp_path / "impact.json"
+    args = ["--base", str(data_copy(tmp_path / "base")), "--reference-only", "--format", "json"]
+    result = CliRunner().invoke(impact_command, [*args, "--output", str(out)], obj=context)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["changed_cases"] == 0
+    result = CliRunner().invoke(impact_command, ["--base", str(tmp_path / "nowhere")], obj=context)
+    assert result.exit_code != 0
+    assert "unknown base" in str(result.exception)

@@ -1,0 +1,98 @@
+"""The browser tests' harness: start and stop the app on a loopback port, find Chromium, keep
+the measured timings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.scripts_import import load_script
+
+ROOT = Path(__file__).resolve().parents[3]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# The flags this machine's closed network needs: without the background-networking ones
+# Chromium itself calls Google services at start (not the app's doing, but it would be noise).
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+TABLET = {"width": 1024, "height": 1366}  # a 12.9-inch tablet held upright
+DESKTOP = {"width": 1440, "height": 1000}
+
+
+@dataclass
+class Server:
+    url: str
+    started_to_listening_s: float
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@dataclass
+class Timings:
+    """Figures the browser tests measure; written to artifacts/timings.json for the record."""
+
+    values: dict[str, float] = field(default_factory=dict)
+
+    def record(self, name: str, seconds: float) -> None:
+        self.values[name] = round(seconds, 3)
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "timings.json").write_text(json.dumps(self.values, indent=2) + "\n")
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail(
+            "Chromium not found: `make test` installs Debian's chromium package; "
+            "or set CHROMIUM to a Chromium executable."
+        )
+    return found
+
+
+def start_server(log: Path, extra_env: dict[str, str] | None = None) -> Server:
+    """``tmrplan app`` on a free loopback port, as `make run` starts it."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    port = load_script("load").free_port()
+    env = {**os.environ, **(extra_env or {})}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("tmrplan")), "app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}; see {log}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    return Server(f"http://localhost:{port}/", time.perf_counter() - started, process, log)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()

@@ -1,0 +1,156 @@
+"""The quiz on the shipped knowledge base: every answer re-checked against the graph itself."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import networkx as nx
+import pytest
+from rdflib import URIRef
+
+from tmrplan.errors import UnknownEntityError
+from tmrplan.knowledge.kb import KnowledgeBase
+from tmrplan.knowledge.vocab import TMR
+from tmrplan.planning.amputation import MuscleStatus
+from tmrplan.planning.anatomy_index import AnatomyIndex
+from tmrplan.teaching.quiz import QUESTION_KINDS, Question, generate_quiz, make_question
+
+SEEDS = range(67)  # three questions each: about 200 questions
+
+
+@pytest.fixture(scope="module")
+def index(kb: KnowledgeBase) -> AnatomyIndex:
+    return AnatomyIndex(kb)
+
+
+@pytest.fixture(scope="module")
+def questions(index: AnatomyIndex) -> list[Question]:
+    return [q for seed in SEEDS for q in generate_quiz(index, seed, count=3)]
+
+
+def of_kind(questions: list[Question], kind: str) -> list[Question]:
+    found = [q for q in questions if q.kind == kind]
+    assert len(found) > 50, f"only {len(found)} {kind!r} questions were generated"
+    return found
+
+
+def entity(kb: KnowledgeBase, label: str) -> URIRef:
+    found = kb.find(label)
+    assert found is not None, f"no entity is labelled {label!r}"
+    return found
+
+
+def parse(pattern: str, prompt: str) -> tuple[str, ...]:
+    match = re.fullmatch(pattern, prompt)
+    assert match, prompt
+    return match.groups()
+
+
+def supplying_nerves(kb: KnowledgeBase, muscle: URIRef) -> set[URIRef]:
+    """Every nerve that innervates the muscle or lies above one that does (any branchOf path)."""
+    found: set[URIRef] = set()
+    for nerve in kb.subjects(TMR.innervates, muscle):
+        found |= {nerve} | nx.descendants(kb.nerve_tree, nerve)  # edges run child → parent
+    return found
+
+
+def test_every_question_has_one_answer_among_distinct_choices(questions: list[Question]) -> None:
+    assert {q.kind for q in questions} == set(QUESTION_KINDS)
+    for q in questions:
+        assert 3 <= len(q.choices) <= 4, q
+        assert len(set(q.choices)) == len(q.choices), q.choices
+        assert q.choices.count(q.answer) == 1, q
+        assert q.prompt.endswith("?") and q.explanation.strip(), q
+        assert q.sources and all(s["id"] and s["kind"] for s in q.sources), q
+
+
+def test_supplies_answer_supplies_the_muscle_and_no_distractor_does(
+    kb: KnowledgeBase, questions: list[Question]
+) -> None:
+    dual = 0
+    for q in of_kind(questions, "supplies"):
+        (muscle_label,) = parse(r"Which of these nerves supplies the (.+)\?", q.prompt)
+        muscle = entity(kb, muscle_label)
+        supplying = supplying_nerves(kb, muscle)
+        answer = entity(kb, q.answer)
+        assert answer in supplying and kb.is_a(answer, TMR.MixedNerve), q
+        for choice in set(q.choices) - {q.answer}:
+            assert entity(kb, choice) not in supplying, f"{choice!r} supplies {muscle_label!r}"
+            # Nor a sub-branch of the answer, which a reader could take for the answer itself.
+            assert answer not in nx.descendants(kb.nerve_tree, entity(kb, choice)), q
+        named = {n for n in supplying if kb.is_a(n, TMR.MixedNerve)}
+        dual += len(named - set(nx.descendants(kb.nerve_tree, answer))) > 1
+        assert q.answer in q.explanation
+    assert dual, "no muscle with two separate supplying nerves was asked about"
+
+
+def test_lost_if_used_answer_is_an_action_of_the_muscle_and_no_distractor_is(
+    kb: KnowledgeBase, questions: list[Question]
+) -> None:
+    for q in of_kind(questions, "lost_if_used"):
+        branch_label, muscle_label = parse(
+            r"Using the (.+) as a TMR donor in an intact limb denervates the (.+)\. "
+            r"Which of these actions loses a contributor\?",
+            q.prompt,
+        )
+        branch, muscle = entity(kb, branch_label), entity(kb, muscle_label)
+        # The branch is the muscle's only motor branch, so using it does denervate the muscle.
+        motor = [n for n in kb.subjects(TMR.innervates, muscle) if kb.is_a(n, TMR.MotorBranch)]
+        assert motor == [branch], q
+        performed = set(kb.objects(muscle, TMR.performs))
+        assert entity(kb, q.answer) in performed, q
+        for choice in set(q.choices) - {q.answer}:
+            assert entity(kb, choice) not in performed, f"{muscle_label!r} performs {choice!r}"
+        assert f"Role of the {muscle_label} in {q.answer}: " in q.explanation, q.explanation
+        assert "Still performed by" in q.explanation or "No other muscle" in q.explanation
+
+
+def test_redundant_answer_lost_every_action_and_distractors_kept_one(
+    kb: KnowledgeBase, index: AnatomyIndex, questions: list[Question]
+) -> None:
+    for q in of_kind(questions, "redundant_at_level"):
+        (level_label,) = parse(
+            r"After (.+), which of these muscles' motor branches is a redundant donor "
+            r"\(the muscle remains, but every action it performs is already lost\)\?",
+            q.prompt,
+        )
+        effects = index.effects[entity(kb, level_label)]
+        for choice in q.choices:
+            muscle = entity(kb, choice)
+            status = effects.muscles[muscle].status
+            # Re-derived from the graph: the belly stays; an action is lost with its joint or
+            # with the muscle's insertion.
+            assert not set(kb.objects(muscle, TMR.locatedIn)) & effects.removed_regions
+            detached = bool(set(kb.objects(muscle, TMR.insertionIn)) & effects.removed_regions)
+            kept = [
+                a
+                for a in kb.objects(muscle, TMR.performs)
+                if not detached and not set(kb.objects(a, TMR.atJoint)) & effects.lost_joints
+            ]
+            if choice == q.answer:
+                assert status is MuscleStatus.REDUNDANT and not kept, q
+            else:
+                assert status in (MuscleStatus.FUNCTIONAL, MuscleStatus.PARTIAL) and kept, q
+        for action in kb.objects(entity(kb, q.answer), TMR.performs):
+            assert kb.label(action) in q.explanation, (kb.label(action), q.explanation)
+
+
+def test_the_same_seed_gives_the_same_quiz(index: AnatomyIndex) -> None:
+    for seed in (0, 1, 12345):
+        assert generate_quiz(index, seed, count=6) == generate_quiz(index, seed, count=6)
+    assert generate_quiz(index, 1, count=6) != generate_quiz(index, 2, count=6)
+
+
+def test_kinds_cycle_in_order(index: AnatomyIndex) -> None:
+    kinds = [q.kind for q in generate_quiz(index, 3, count=7)]
+    assert kinds == [*QUESTION_KINDS, *QUESTION_KINDS, QUESTION_KINDS[0]]
+
+
+def test_questions_vary_across_seeds(questions: list[Question]) -> None:
+    assert len({q.prompt for q in questions}) > 100
+
+
+def test_unknown_kind_is_refused_with_the_known_kinds(index: AnatomyIndex) -> None:
+    with pytest.raises(UnknownEntityError, match=r"unknown question kind 'supply'.*'supplies'"):
+        make_question(index, "supply", random.Random(0))

@@ -1,0 +1,158 @@
+"""``tmrplan check | show | search | export``: the knowledge base itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tmrplan.cli.context import EXIT_FINDINGS, Context, emit, output_option
+from tmrplan.knowledge.describe import describe
+from tmrplan.knowledge.kb import KnowledgeBase, local_name
+from tmrplan.knowledge.vocab import TMR
+
+
+@click.command()
+@click.pass_obj
+def check(obj: Context) -> None:
+    """Load and validate the ontology (SHACL shapes and violation queries)."""
+    kb = obj.kb
+    from tmrplan.knowledge.validation import validate_knowledge_base  # pyshacl: only here
+    from tmrplan.rules.cards import load_rulebook
+
+    violations = validate_knowledge_base(kb)
+    for violation in violations:
+        click.echo(str(violation))
+    counts = ", ".join(f"{n} {what}" for what, n in summary_counts(kb).items())
+    if violations:
+        click.echo(f"{len(violations)} violation(s) in {kb.directory} ({counts})")
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"ok: knowledge base {kb.version}: {counts}; {len(kb.graph)} triples")
+    # The rules are reported, not failed on: an overdue or unapproved card still runs, and
+    # every plan it takes part in says so.
+    book = load_rulebook(obj.rules, known_sources=kb.source_ids())
+    for card in book.cards:
+        if card.runs and card.is_overdue():
+            click.echo(f"review overdue: {card.id} v{card.version} (due {card.review_due})")
+    approved = len(book.approved)
+    click.echo(
+        f"rules {book.version}: {approved} of {len(book.running)} running card(s) approved"
+        + ("; plans are PREVIEW until every running card is approved" if book.unapproved else "")
+    )
+
+
+def summary_counts(kb: KnowledgeBase) -> dict[str, int]:
+    """How many entities of the main kinds a knowledge base holds."""
+    kinds = {
+        "muscles": TMR.Muscle,
+        "motor branches": TMR.MotorBranch,
+        "nerves": TMR.Nerve,
+        "transfer patterns": TMR.TransferPattern,
+        "sources": TMR.Source,
+    }
+    return {name: len(kb.entities(cls)) for name, cls in kinds.items()}
+
+
+@click.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def show(obj: Context, name: str, fmt: str) -> None:
+    """Show any entity by label, synonym or abbreviation (e.g. "FCU", "peroneal")."""
+    kb = obj.kb
+    data = describe(kb, kb.get(name))
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(to_text(data))
+
+
+def to_text(data: dict[str, Any]) -> str:
+    """Render a description as indented plain text."""
+    lines = [f"{data['label']}  [{data['type']}; {data['id']}]"]
+    if data.get("alt_labels"):
+        lines.append(f"  also: {', '.join(data['alt_labels'])}")
+    if data.get("comment"):
+        lines.append(f"  note: {data['comment']}")
+    for key, value in data.items():
+        if key in {"id", "label", "type", "alt_labels", "comment", "sources", "evidence_basis"}:
+            continue
+        if not value:
+            continue
+        title = key.replace("_", " ")
+        if key == "innervated_by":
+            lines.append(f"  {title}:")
+            lines += [f"    - {' → '.join(n['path'])}" for n in value]
+        elif key == "actions":
+            lines.append(f"  {title}:")
+            lines += [f"    - {a['label']} ({a['role']})" for a in value]
+        elif key == "path":
+            lines.append(f"  {title}: {' → '.join(value)}")
+        elif key == "relations":
+            for rel, refs in value.items():
+                lines.append(f"  {rel}: {', '.join(r['label'] for r in refs)}")
+        elif isinstance(value, list):
+            lines.append(
+                f"  {title}: {', '.join(v['label'] if isinstance(v, dict) else str(v) for v in value)}"
+            )
+        else:
+            lines.append(f"  {title}: {value}")
+    lines.append(f"  evidence: {data['evidence_basis']}")
+    for source in data["sources"]:
+        ids = " ".join(f"{k.upper()} {source[k]}" for k in ("doi", "pmid") if k in source)
+        lines.append(f"    · {source['label']} ({source['kind']}){' ' + ids if ids else ''}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, help="Most results to print.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def search(obj: Context, text: str, limit: int, fmt: str) -> None:
+    """Fuzzy, synonym-aware search over every name in the knowledge base."""
+    kb = obj.kb
+    hits = kb.search(text, limit=limit)
+    if fmt == "json":
+        rows = [
+            {
+                "id": local_name(h.entity),
+                "label": h.label,
+                "type": local_name(kb.type_of(h.entity) or h.entity),
+                "matched": h.matched,
+            }
+            for h in hits
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo(f"no match for {text!r}")
+    for hit in hits:
+        kind = local_name(kb.type_of(hit.entity) or hit.entity)
+        via = "" if hit.matched == hit.label.casefold() else f"  (matched {hit.matched!r})"
+        click.echo(f"{hit.label}  [{kind}]{via}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld"]), default="ttl")
+@click.option("--derived", is_flag=True, help="Add the neuroma sites and their candidate donors.")
+@output_option()
+@click.pass_obj
+def export(obj: Context, fmt: str, derived: bool, output: Path | None) -> None:
+    """Export the knowledge base as Turtle or JSON-LD, optionally with derived neuroma sites."""
+    from rdflib import Graph
+
+    from tmrplan.planning.neuroma_sites import neuroma_sites_graph
+
+    graph = Graph()
+    for triple in obj.kb.graph:
+        graph.add(triple)
+    for prefix, namespace in obj.kb.graph.namespaces():
+        graph.bind(prefix, namespace)
+    if derived:
+        graph += neuroma_sites_graph(obj.planner.index)
+    text = graph.serialize(format="turtle" if fmt == "ttl" else "json-ld")
+    emit(text, output, newline=output is None)

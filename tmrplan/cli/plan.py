@@ -1,0 +1,168 @@
+"""``tmrplan plan``: one case from options, or a JSONL batch, to a plan in any format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from tmrplan.cli.context import EXIT_BAD_INPUT, Context, emit
+from tmrplan.errors import (
+    AmbiguousNameError,
+    InvalidCaseError,
+    UnknownEntityError,
+)
+from tmrplan.model import CONTEXT_FIELDS, Case, check_name_length, parse_case
+from tmrplan.render.plan import to_json_dict, to_markdown
+from tmrplan.render.plan import to_text as to_plan_text
+from tmrplan.text import suggest, to_short_repr
+
+if TYPE_CHECKING:
+    from tmrplan.planning.planner import Planner
+
+
+@click.command()
+@click.option("--nerve", "nerves", multiple=True, help="Neuroma nerve (repeat for several).")
+@click.option("--level", type=str, help="Amputation level id, or 'none' for an intact limb.")
+@click.option(
+    "--region", type=str, default=None, help="Region id of the neuroma (intact limb only)."
+)
+@click.option("--side", type=click.Choice(["left", "right"]), default=None)
+@click.option(
+    "--context",
+    "context_items",
+    multiple=True,
+    metavar="KEY=yes|no",
+    help=f"Case context: {', '.join(CONTEXT_FIELDS)}.",
+)
+@click.option("--allow-shared-targets", is_flag=True, help="Let two nerves share one target.")
+@click.option(
+    "--cases",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Batch: one JSON case per line.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "md", "jsonl", "pdf"]), default="text"
+)
+@click.option(
+    "--all", "show_all", is_flag=True, help="Text format: list every option, not the first 8."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the plan to this file (atomically) instead of standard output; needed for pdf.",
+)
+@click.pass_obj
+def plan(
+    obj: Context,
+    nerves: tuple[str, ...],
+    level: str | None,
+    region: str | None,
+    side: str | None,
+    context_items: tuple[str, ...],
+    allow_shared_targets: bool,
+    cases: Path | None,
+    fmt: str,
+    show_all: bool,
+    output: Path | None,
+) -> None:
+    """Plan TMR options for one case, or for every line of a JSONL batch."""
+    # Checked before the knowledge base loads, so a wrong call fails at once.
+    if cases is not None and (fmt == "pdf" or output is not None):
+        raise click.UsageError(
+            "--cases writes one JSON line per case to standard output; "
+            "--format pdf and --output are for a single case"
+        )
+    if fmt == "pdf" and output is None:
+        raise click.UsageError(
+            "--format pdf needs --output FILE.pdf: a PDF is not written to the terminal"
+        )
+    planner = obj.planner
+    if cases is not None:
+        _plan_batch(planner, cases)
+        return
+    if not nerves or not level:
+        raise InvalidCaseError("plan needs --nerve and --level (or --cases FILE.jsonl)")
+    case = Case(
+        tuple(nerves), level, region, side, parse_context(context_items), allow_shared_targets
+    )
+    result = planner.plan(case)
+    data: str | bytes
+    if fmt == "pdf":
+        # Imported here: fpdf2 and matplotlib add ~0.6 s to start-up; only PDF exports pay it.
+        from tmrplan.render.pdf import plan_to_pdf
+
+        data = plan_to_pdf(result, dt.date.today())
+    elif fmt in ("json", "jsonl"):
+        indent = None if fmt == "jsonl" else 2
+        data = json.dumps(to_json_dict(result), indent=indent, ensure_ascii=False) + "\n"
+    elif fmt == "md":
+        data = to_markdown(result) + "\n"
+    else:
+        data = to_plan_text(result, None if show_all else 8)
+    emit(data, output)
+
+
+def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
+    """``KEY=yes|no`` pairs to a context dict.
+
+    Raises:
+        InvalidCaseError: for a malformed pair or unknown key (with close matches).
+    """
+    context: dict[str, bool] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or value.lower() not in {"yes", "no", "true", "false"}:
+            raise InvalidCaseError(
+                f"context {to_short_repr(item)} must look like KEY=yes or KEY=no"
+            )
+        check_name_length("context field", key)  # a huge key is not echoed whole
+        if key not in CONTEXT_FIELDS:
+            close = suggest(key, list(CONTEXT_FIELDS), 3)
+            raise UnknownEntityError("context field", key, close)
+        context[key] = value.lower() in {"yes", "true"}
+    return context
+
+
+def _plan_batch(planner: Planner, cases: Path) -> None:
+    """One plan per input line; a bad line is reported with its number and the rest still run."""
+    failures = 0
+    try:
+        data = cases.read_bytes()
+    except OSError as exc:
+        raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
+    # Split on newline only and decode line by line (tests/test_properties_cases.py found both):
+    # str.splitlines also breaks at U+2028, U+0085 and other separators that JSON strings may hold
+    # raw, which split a good case in two and shifted every later line number; and one line that
+    # is not UTF-8 stopped the whole batch with a traceback instead of being reported.
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not UTF-8 at byte {exc.start + 1}", err=True)
+            continue
+        if not line.strip():
+            continue
+        try:
+            case = parse_case(json.loads(line))
+            click.echo(json.dumps(to_json_dict(planner.plan(case)), ensure_ascii=False))
+        except json.JSONDecodeError as exc:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not JSON: {exc.msg}", err=True)
+        except RecursionError:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not JSON: nested too deeply", err=True)
+        except ValueError as exc:  # json.loads: a number longer than int()'s digit limit
+            failures += 1
+            click.echo(f"error: {cases}:{number}: not JSON: {str(exc).split(':')[0]}", err=True)
+        except (UnknownEntityError, AmbiguousNameError, InvalidCaseError) as exc:
+            failures += 1
+            click.echo(f"error: {cases}:{number}: {exc}", err=True)
+    if failures:
+        sys.exit(EXIT_BAD_INPUT)

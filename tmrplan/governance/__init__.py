@@ -1,0 +1,1 @@
+"""Review actions, the audit log, the governance pack and impact analysis."""

@@ -1,0 +1,152 @@
+"""Governance actions on rule cards: approve, comment, retire, each written to the ledger.
+
+Approving sets the card's status to ``active`` and its ``reviewer`` to the approver, then records
+the hash of that new content; retiring sets ``retired``. Only those two lines of the YAML change,
+so the author's wording, comments and layout stay as written. Names are self-declared (there is
+no login system yet): every screen that records one says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tmrplan.atomic import write_atomically
+from tmrplan.errors import OutputError, RuleFileError
+from tmrplan.rules.cards import RuleBook, RuleCard, parse_card
+from tmrplan.rules.ledger import LedgerEntry, load_ledger, same_person
+
+APPROVABLE = ("in_review", "active")
+LOCK_FILE = ".governance.lock"
+
+
+@contextmanager
+def one_action_at_a_time(rules_dir: Path) -> Iterator[None]:
+    """Hold the rules folder's governance lock (across threads and processes: the app's sessions
+    and the command line). Each action reads the ledger and a card and writes them back; two at
+    once would each append to the same ledger and one entry would be lost."""
+    try:
+        handle = open(rules_dir / LOCK_FILE, "a")  # noqa: SIM115  (closed below)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the rules folder {str(rules_dir)!r}: {exc.strerror}"
+        ) from exc
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # per open file: threads of one process wait too
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def approve(
+    book: RuleBook,
+    card_id: str,
+    who: str,
+    role: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Approve a card at its current wording (status becomes active, reviewer the approver).
+
+    Raises:
+        UnknownEntityError: for an unknown card id (with close ids).
+        RuleFileError: if the approver is the author, or the card is not in review or active.
+    """
+    with one_action_at_a_time(book.directory):
+        return _approve(book, card_id, who, role, note, now)
+
+
+def _approve(
+    book: RuleBook, card_id: str, who: str, role: str, note: str, now: dt.datetime | None
+) -> LedgerEntry:
+    card = book.get(card_id)
+    if same_person(who, card.author):
+        raise RuleFileError(
+            f"{who!r} is the card's author; an approval must come from someone else",
+            path=str(card.path),
+            line=card.line,
+            rule_id=card.id,
+        )
+    if card.status not in APPROVABLE:
+        raise RuleFileError(
+            f"status {card.status!r} cannot be approved; set it to in_review first "
+            f"(approvable: {', '.join(APPROVABLE)})",
+            path=str(card.path),
+            line=card.line,
+            rule_id=card.id,
+        )
+    updated = _rewrite(card, status="active", reviewer=who.strip())
+    return _record(book, updated, who, role, "approve", note, now)
+
+
+def comment(
+    book: RuleBook, card_id: str, who: str, role: str, text: str, now: dt.datetime | None = None
+) -> LedgerEntry:
+    """Record a reviewer's comment on a card's current content (the card is not changed)."""
+    card = book.get(card_id)
+    if not text.strip():
+        raise RuleFileError("a comment needs text", path=str(card.path), rule_id=card.id)
+    with one_action_at_a_time(book.directory):
+        return _record(book, card, who, role, "comment", text, now)
+
+
+def retire(
+    book: RuleBook,
+    card_id: str,
+    who: str,
+    role: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Retire a card: it stays in the record but no longer runs."""
+    card = book.get(card_id)
+    with one_action_at_a_time(book.directory):
+        updated = _rewrite(card, status="retired")
+        return _record(book, updated, who, role, "retire", note, now)
+
+
+def _record(
+    book: RuleBook,
+    card: RuleCard,
+    who: str,
+    role: str,
+    action: str,
+    text: str,
+    now: dt.datetime | None,
+) -> LedgerEntry:
+    ledger = load_ledger(book.directory).append(
+        who=who,
+        role=role,
+        action=action,
+        card_id=card.id,
+        version=card.version,
+        content_hash=card.content_hash,
+        text=text,
+        now=now,
+    )
+    return ledger.entries[-1]
+
+
+def _rewrite(card: RuleCard, **fields: str) -> RuleCard:
+    """Set top-level scalar fields of a card file in place; the card re-parses before writing."""
+    text = card.path.read_text(encoding="utf-8")
+    for key, value in fields.items():
+        matches = list(re.finditer(rf"^{key}:.*$", text, re.MULTILINE))
+        if len(matches) != 1:
+            raise RuleFileError(
+                f"cannot find exactly one top-level '{key}:' line to update",
+                path=str(card.path),
+                rule_id=card.id,
+            )
+        # JSON strings are valid YAML scalars: the name is stored exactly, whatever it contains.
+        line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        text = text[: matches[0].start()] + line + text[matches[0].end() :]
+    updated = parse_card(text, Path(card.path))
+    write_atomically(card.path, text)
+    return updated

@@ -1,0 +1,1 @@
+"""The knowledge base: vocabulary, parsing, the indexed graph, validation, descriptions."""

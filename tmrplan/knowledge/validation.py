@@ -1,0 +1,169 @@
+"""Validate a knowledge base: SHACL shapes plus SPARQL ``*_violation.rq`` checks.
+
+A check passes when it finds nothing. Each finding names the entity and the shape or query that
+failed, so that an author can go straight to the triple at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate
+from rdflib import Graph, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import ResultRow
+from rdflib.term import Node
+
+from tmrplan import paths
+from tmrplan.errors import KnowledgeBaseError
+from tmrplan.knowledge.kb import KnowledgeBase, local_name, parse_turtle_file
+from tmrplan.knowledge.vocab import SH, TMR
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding: which check, about which entity, and what it says."""
+
+    check: str
+    focus: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.focus}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ViolationQuery:
+    """A prepared consistency query; its first projected variable is the entity at fault."""
+
+    name: str
+    path: Path
+    query: Query
+    variables: tuple[str, ...]
+
+
+def load_violation_queries(ontology: Path) -> list[ViolationQuery]:
+    """Prepare every ``queries/*_violation.rq`` once.
+
+    Raises:
+        KnowledgeBaseError: naming the query file if it does not parse.
+    """
+    prepared = []
+    for path in paths.violation_queries(ontology):
+        try:
+            query = prepareQuery(path.read_text(encoding="utf-8"), initNs={"tmr": TMR})
+        except Exception as exc:  # pyparsing raises several unrelated classes
+            raise KnowledgeBaseError(f"SPARQL does not parse: {exc}", path=str(path)) from exc
+        variables = tuple(str(v) for v in query.algebra.get("PV") or ())
+        prepared.append(ViolationQuery(path.stem, path, query, variables))
+    return prepared
+
+
+def run_violation_query(graph: Graph, check: ViolationQuery) -> list[Violation]:
+    """Run one prepared check; each row becomes a violation."""
+    found = []
+    for row in graph.query(check.query):
+        assert isinstance(row, ResultRow)  # a SELECT query yields result rows
+        values = [row[v] if v in row.labels else None for v in check.variables]
+        focus = local_name(values[0]) if isinstance(values[0], URIRef) else str(values[0])
+        details = ", ".join(
+            f"{name}={_short(value)}"
+            for name, value in zip(check.variables[1:], values[1:], strict=True)
+            if value is not None
+        )
+        found.append(Violation(check.name, focus, details))
+    return found
+
+
+def _short(value: object) -> str:
+    return local_name(value) if isinstance(value, URIRef) else str(value)
+
+
+def load_shapes(ontology: Path) -> Graph:
+    """The SHACL shapes graph of an ontology directory."""
+    shapes = Graph()
+    path = paths.shapes_file(ontology)
+    if not path.is_file():
+        raise KnowledgeBaseError("SHACL shapes file not found", path=str(path))
+    parse_turtle_file(path, shapes)
+    return shapes
+
+
+def shacl_violations(graph: Graph, shapes: Graph) -> list[Violation]:
+    """Validate ``graph`` against ``shapes``; one violation per SHACL result."""
+    conforms, report, _ = validate(graph, shacl_graph=shapes, inference="none", advanced=True)
+    if conforms:
+        return []
+    found = []
+    for result in report.subjects(SH.resultSeverity, SH.Violation):
+        focus = report.value(result, SH.focusNode)
+        shape = report.value(result, SH.sourceShape)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        shape_name = _shape_name(shapes, shape)
+        where = f" (path {_short(path)})" if isinstance(path, URIRef) else ""
+        found.append(Violation(f"shacl:{shape_name}", _short(focus), f"{message}{where}"))
+    return sorted(found, key=lambda v: (v.check, v.focus, v.message))
+
+
+def _shape_name(shapes: Graph, shape: object) -> str:
+    # Property shapes are blank nodes: name the node shape that owns them instead.
+    owner = shapes.value(predicate=SH.property, object=shape) if isinstance(shape, Node) else None
+    named = owner if isinstance(owner, URIRef) else shape
+    return _short(named) if isinstance(named, URIRef) else "shape"
+
+
+def validate_knowledge_base(kb: KnowledgeBase) -> list[Violation]:
+    """Every SHACL and SPARQL finding for a loaded knowledge base; empty when it is clean.
+
+    Example:
+        >>> from tmrplan.knowledge.kb import load_knowledge_base
+        >>> validate_knowledge_base(load_knowledge_base())
+        []
+    """
+    found = shacl_violations(kb.graph, load_shapes(kb.directory))
+    for check in load_violation_queries(kb.directory):
+        found += run_violation_query(kb.graph, check)
+    return found
+
+
+__all__ = [
+    "Violation",
+    "ViolationQuery",
+    "load_shapes",
+    "load_violation_queries",
+    "run_violation_query",
+    "shacl_violations",
+    "validate_knowledge_base",
+]
+
+
+def ensure_valid(kb: KnowledgeBase, stamp_dir: Path | None = None) -> None:
+    """Refuse to plan from a knowledge base that fails its checks; validate each content once.
+
+    Validation takes seconds, so a passing result is remembered as an empty stamp file named after
+    the knowledge base's content hash: the same bytes are not validated twice, and any edit changes
+    the hash and forces a new validation.
+
+    Raises:
+        KnowledgeBaseError: listing the first violations.
+    """
+    folder = stamp_dir or paths.validation_stamps()
+    stamp = folder / f"{kb.version}.ok"
+    if stamp.is_file():
+        return
+    violations = validate_knowledge_base(kb)
+    if violations:
+        shown = "; ".join(str(v) for v in violations[:5])
+        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+        raise KnowledgeBaseError(
+            f"{len(violations)} violation(s): {shown}{more}; run 'tmrplan check'",
+            path=str(kb.directory),
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:
+        pass  # a read-only cache only costs a re-validation next time

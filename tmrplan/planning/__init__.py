@@ -1,0 +1,1 @@
+"""From a case to a plan: amputation effects, the anatomy index, candidates, facts, the planner, the sweep."""

@@ -1,0 +1,308 @@
+"""Candidate donors and their facts, from anatomy (not from a lookup table of transfers).
+
+A candidate is a motor branch whose muscle is present after the amputation and whose entry point
+lies in the neuroma's region (or a part or parent of it), or in an adjacent region. Everything is
+answered from indexes built once in :class:`AnatomyIndex`, so a plan never scans the graph.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import URIRef
+
+from tmrplan.errors import InvalidCaseError, UnknownEntityError
+from tmrplan.knowledge.describe import muscle_parts
+from tmrplan.knowledge.kb import KnowledgeBase
+from tmrplan.knowledge.vocab import TMR
+from tmrplan.model import LEVEL_IDS
+from tmrplan.planning.amputation import LevelEffects, MuscleStatus, compute_level_effects
+from tmrplan.text import suggest
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a neuroma lies: the level (None for an intact limb) and the region."""
+
+    level: URIRef | None
+    region: URIRef
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A donor branch and the muscle it supplies, for one neuroma nerve at one site."""
+
+    nerve: URIRef
+    branch: URIRef
+    muscle: URIRef
+    region_distance: int
+
+
+class LevelEffectsTable(dict[URIRef | None, LevelEffects]):
+    """Each level's effects, computed the first time a plan asks for that level, then kept.
+
+    Computing every level at load costs levels times muscles, which grows with the square of the
+    knowledge base (about 880 s at 100x the shipped size; docs/performance.md); one level costs
+    milliseconds. The lock keeps two sessions from computing the same level at once.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        super().__init__()
+        self._kb = kb
+        self._lock = threading.Lock()
+
+    def __missing__(self, level: URIRef | None) -> LevelEffects:
+        with self._lock:
+            if level not in self:  # another thread may have filled it while this one waited
+                self[level] = compute_level_effects(self._kb, level)
+            return dict.__getitem__(self, level)
+
+
+class AnatomyIndex:
+    """Everything the planner asks of the graph, computed once at load.
+
+    Example:
+        >>> from tmrplan.knowledge.kb import load_knowledge_base
+        >>> index = AnatomyIndex(load_knowledge_base())
+        >>> site = index.site("transhumeral", None)
+        >>> any(c.muscle == TMR.BicepsBrachiiShortHead
+        ...     for c in index.candidates(TMR.MedianNerve, site))
+        True
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.effects = LevelEffectsTable(kb)
+        self.branches_by_region: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for branch in kb.entities(TMR.MotorBranch):
+            for region in kb.objects(branch, TMR.locatedIn):
+                self.branches_by_region[region].append(branch)
+        self.movers: dict[URIRef, set[URIRef]] = defaultdict(set)
+        for muscle in kb.entities(TMR.Muscle):
+            for action in kb.objects(muscle, TMR.performs):
+                self.movers[action].add(muscle)
+        self.supply: dict[URIRef, set[URIRef]] = {
+            m: set(kb.subjects(TMR.innervates, m)) for m in kb.entities(TMR.Muscle)
+        }
+        self.family: dict[URIRef, set[URIRef]] = {}
+        for muscle in kb.entities(TMR.Muscle):
+            wholes = set(kb.objects(muscle, TMR.partOf))
+            self.family[muscle] = {muscle} | muscle_parts(kb, muscle) | wholes
+        self.patterns: dict[tuple[URIRef, URIRef, URIRef], list[URIRef]] = defaultdict(list)
+        for pattern in kb.entities(TMR.TransferPattern):
+            for context in kb.objects(pattern, TMR.context):
+                for nerve in kb.objects(pattern, TMR.neuromaNerve):
+                    for donor in kb.objects(pattern, TMR.donorNerve):
+                        self.patterns[(context, nerve, donor)].append(pattern)
+        self._around: dict[URIRef, frozenset[URIRef]] = {}
+        self._adjacent: dict[URIRef, frozenset[URIRef]] = {}
+        self.has_parts = {m for m in kb.entities(TMR.Muscle) if muscle_parts(kb, m)}
+        # Steps from each nerve up to each of its ancestors, for "how far apart in the plexus".
+        self._steps_up: dict[URIRef, dict[URIRef, int]] = {}
+        self._reach: dict[URIRef, set[URIRef]] = {}
+        for nerve in kb.entities(TMR.Nerve):
+            regions = set(kb.objects(nerve, TMR.coursesThrough)) | set(
+                kb.objects(nerve, TMR.locatedIn)
+            )
+            self._reach[nerve] = regions
+
+    # ------------------------------------------------------------------ sites
+    def site(self, level_id: str, region_id: str | None) -> Site:
+        """Resolve a level id (and, for ``none``, a region id) to a site.
+
+        Raises:
+            UnknownEntityError: for an unknown level or region id, with close matches.
+            InvalidCaseError: for a region given with an amputation, or missing without one.
+        """
+        kb = self.kb
+        if level_id not in LEVEL_IDS:
+            raise UnknownEntityError("level", level_id, suggest(level_id, LEVEL_IDS, 3))
+        if level_id == "none":
+            if not region_id:
+                raise InvalidCaseError(
+                    "an intact limb (level 'none') needs --region: where the neuroma is"
+                )
+            region = kb.region_ids.get(region_id)
+            if region is None:
+                raise UnknownEntityError(
+                    "region",
+                    region_id,
+                    suggest(region_id, list(kb.region_ids), 3),
+                )
+            return Site(None, region)
+        if region_id:
+            raise InvalidCaseError(
+                f"region {region_id!r} is only for an intact limb; at level {level_id!r} the neuroma "
+                "lies in the stump region"
+            )
+        level = kb.level_ids[level_id]
+        return Site(level, kb.objects(level, TMR.stumpRegion)[0])
+
+    def around(self, region: URIRef) -> frozenset[URIRef]:
+        """The region with its parts and the regions containing it ("the same region")."""
+        found = self._around.get(region)
+        if found is None:
+            found = frozenset(
+                self.kb.region_and_parts(region) | set(self.kb.region_ancestors(region))
+            )
+            self._around[region] = found
+        return found
+
+    def adjacent(self, region: URIRef) -> frozenset[URIRef]:
+        """Regions adjacent to the region, its parts or its parents, with their parts."""
+        found = self._adjacent.get(region)
+        if found is None:
+            near: set[URIRef] = set()
+            for r in self.around(region):
+                for a in self.kb.objects(r, TMR.adjacentTo) + self.kb.subjects(TMR.adjacentTo, r):
+                    near |= self.kb.region_and_parts(a)
+            found = frozenset(near - self.around(region))
+            self._adjacent[region] = found
+        return found
+
+    def reaches(self, nerve: URIRef, site: Site) -> bool:
+        """Whether a nerve runs through the site's region, so that a neuroma of it can lie there."""
+        return bool(self._reach.get(nerve, set()) & self.around(site.region))
+
+    def check_nerve(self, nerve: URIRef, site: Site, typed: str | None = None) -> None:
+        """Refuse a neuroma nerve that cannot be at the site, saying where it does run.
+
+        Args:
+            nerve: the resolved entity.
+            site: where the neuroma is.
+            typed: the name as the user typed it, named in the message when it is not the label.
+
+        Raises:
+            InvalidCaseError: for a non-nerve, or a nerve that does not reach the site's region.
+        """
+        kb = self.kb
+        # Name the value as typed: "'PQ' (pronator quadratus) is a muscle" — with the label only,
+        # the message did not contain what the user wrote (tests/test_properties_cases.py).
+        label = kb.label(nerve)
+        name = repr(label)
+        if typed is not None and typed.strip().casefold() != label.casefold():
+            name = f"{typed!r} ({label})"
+        if not kb.is_a(nerve, TMR.Nerve):
+            kind = kb.type_of(nerve)
+            raise InvalidCaseError(
+                f"{name} is a {kb.label(kind) if kind else 'thing'}, not a nerve"
+            )
+        if not self.reaches(nerve, site):
+            where = sorted(kb.label(r) for r in self._reach.get(nerve, set()))
+            at = f"the {kb.label(site.region)}" + (
+                f" (stump of {kb.label(site.level)})" if site.level else ""
+            )
+            runs = (
+                f"; it runs through: {', '.join(where)}"
+                if where
+                else "; no course is recorded for it"
+            )
+            raise InvalidCaseError(f"{name} does not reach {at}{runs}")
+
+    # ------------------------------------------------------------------ candidates and facts
+    def candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:
+        """Motor branches near the site whose muscle is still present."""
+        effects = self.effects[site.level]
+        found = []
+        for distance, regions in ((0, self.around(site.region)), (1, self.adjacent(site.region))):
+            for region in sorted(regions):
+                if effects.is_removed(region):
+                    continue
+                for branch in self.branches_by_region.get(region, []):
+                    if branch == nerve:
+                        continue
+                    for muscle in self.kb.objects(branch, TMR.innervates):
+                        outcome = effects.muscles.get(muscle)
+                        if outcome and outcome.status is not MuscleStatus.ABSENT:
+                            found.append(Candidate(nerve, branch, muscle, distance))
+        unique = {(c.branch, c.muscle): c for c in reversed(found)}  # keep the nearest
+        return sorted(unique.values(), key=lambda c: (c.region_distance, self.kb.label(c.branch)))
+
+    def published(self, candidate: Candidate, site: Site) -> list[URIRef]:
+        """Published patterns for this nerve and donor in this context (level, or region and parents)."""
+        contexts = (
+            [site.level] if site.level else [site.region, *self.kb.region_ancestors(site.region)]
+        )
+        found: list[URIRef] = []
+        for context in contexts:
+            found += self.patterns.get((context, candidate.nerve, candidate.branch), [])
+        return found
+
+    def facts(self, candidate: Candidate, site: Site, context: dict[str, bool]) -> dict[str, Any]:
+        """The plain facts rules read for one candidate (absent keys are unknown inputs)."""
+        kb = self.kb
+        effects = self.effects[site.level]
+        outcome = effects.muscles[candidate.muscle]
+        prime = set(kb.objects(candidate.muscle, TMR.primeMoverFor))
+        without_backup = [
+            a
+            for a in outcome.kept
+            if not self.other_movers(candidate.muscle, candidate.branch, a, effects)
+        ]
+        facts: dict[str, Any] = {
+            "muscle_present": outcome.status is not MuscleStatus.ABSENT,
+            "actions_total": len(outcome.kept) + len(outcome.lost),
+            "actions_lost": len(outcome.lost),
+            "actions_kept": len(outcome.kept),
+            "prime_actions_kept": len(outcome.kept & prime),
+            "kept_actions_without_other_mover": len(without_backup),
+            "only_supply": self.supply.get(candidate.muscle, set()) == {candidate.branch},
+            "region_distance": candidate.region_distance,
+            "published_pattern": bool(self.published(candidate, site)),
+            "donor_from_neuroma_nerve": candidate.nerve in self.steps_up(candidate.branch),
+            "nerve_distance": self.nerve_distance(candidate.nerve, candidate.branch),
+        }
+        donor_mm = kb.value(candidate.branch, TMR.diameterMm)
+        nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
+        if donor_mm and nerve_mm:
+            small, large = sorted((float(donor_mm), float(nerve_mm)))
+            facts["diameter_ratio"] = round(large / small, 2)
+        for key in ("myoelectric_prosthesis", "strength_needs"):
+            if key in context:
+                facts[key] = context[key]
+        return facts
+
+    def steps_up(self, nerve: URIRef) -> dict[URIRef, int]:
+        """Each ancestor of a nerve (and the nerve itself, at 0) with the fewest branchOf steps to it."""
+        found = self._steps_up.get(nerve)
+        if found is None:
+            found = {nerve: 0}
+            frontier = [nerve]
+            while frontier:
+                following = []
+                for current in frontier:
+                    for parent in self.kb.objects(current, TMR.branchOf):
+                        if parent not in found:
+                            found[parent] = found[current] + 1
+                            following.append(parent)
+                frontier = following
+            self._steps_up[nerve] = found
+        return found
+
+    def nerve_distance(self, nerve: URIRef, branch: URIRef) -> int:
+        """Branching steps between two nerves through their nearest common ancestor.
+
+        A donor that is the neuroma nerve's own branch is close (e.g. tibial nerve → its soleus
+        branch); one from another cord or division is far.
+        """
+        up_nerve, up_branch = self.steps_up(nerve), self.steps_up(branch)
+        common = up_nerve.keys() & up_branch.keys()
+        return min((up_nerve[a] + up_branch[a] for a in common), default=99)
+
+    def other_movers(
+        self, donor_muscle: URIRef, branch: URIRef, action: URIRef, effects: LevelEffects
+    ) -> list[URIRef]:
+        """Other remaining muscles, with a supply other than ``branch``, that still perform ``action``."""
+        movers = []
+        for muscle in self.movers.get(action, set()):
+            if muscle in self.family[donor_muscle]:
+                continue
+            outcome = effects.muscles.get(muscle)
+            if outcome is None or action not in outcome.kept:
+                continue
+            if self.supply.get(muscle, set()) - {branch} or muscle in self.has_parts:
+                movers.append(muscle)
+        return sorted(movers, key=self.kb.label)

@@ -1,0 +1,1 @@
+"""One document model rendered as text, Markdown and PDF; figures."""

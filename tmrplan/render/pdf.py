@@ -1,0 +1,358 @@
+"""PDF export: a small document class over fpdf2, and a plan rendered with it.
+
+Only this module imports ``fpdf``. Labels are data: every string is drawn as literal text, never
+parsed as Markdown or HTML, so a label such as ``<b>`` or ``**x**`` prints exactly as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import matplotlib
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+from tmrplan import __version__
+from tmrplan.model import Flag, Plan
+from tmrplan.notice import preview_notice
+
+# DejaVu Sans covers arrows, dashes and accented letters; fpdf2's core fonts are Latin-1 only.
+# matplotlib ships it, so nothing is fetched at run time.
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_FAMILY = "DejaVu"
+_TOTAL_PAGES = "{nb}"
+_BASE_SIZE = 9.5
+_LINE = _BASE_SIZE * 0.48  # line height in mm for body text
+_MARGIN = 15.0
+_HEADING_SIZES = {1: 16.0, 2: 13.0, 3: 10.5}
+_LINK_COLOUR = (0, 70, 160)
+_GREY = 90
+
+PLAN_FOOTER = (
+    "For pre-operative planning and teaching: options with their basis, not directives; "
+    "not for intra-operative use."
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text in a paragraph or bullet: plain, bold, or a link that opens ``url``."""
+
+    text: str
+    url: str | None = None
+    bold: bool = False
+
+
+Text = str | Span
+
+
+class _Canvas(FPDF):
+    """fpdf2 calls ``header``/``footer`` on every page; this subclass only supplies those two."""
+
+    def __init__(self, stamp: str, footer_line: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.stamp = stamp
+        self.footer_line = footer_line
+        # fpdf2 replaces the total-pages alias in *any* text drawn while it is set, so a label
+        # containing "{nb}" would be rewritten. It is switched on only while the footer is drawn
+        # and left on after the last footer, when fpdf2 substitutes it at output.
+        self.str_alias_nb_pages = ""
+
+    # A page can break inside an indented bullet, while the left margin is the indent, so the
+    # header and footer place themselves from the page edges, not from the current margins.
+    def header(self) -> None:
+        self.str_alias_nb_pages = ""
+        self.set_font(_FAMILY, "", 7.5)
+        self.set_text_color(_GREY)
+        self.set_xy(_MARGIN, _MARGIN - 3)
+        self.cell(self.w - 2 * _MARGIN, 4, self.stamp)
+        self.set_text_color(0)
+        self.set_y(_MARGIN + 4)
+
+    def footer(self) -> None:
+        self.str_alias_nb_pages = _TOTAL_PAGES
+        self.set_font(_FAMILY, "", 7.5)
+        self.set_text_color(_GREY)
+        self.set_xy(_MARGIN, -13)
+        self.cell(self.w - 2 * _MARGIN - 24, 4, self.footer_line)
+        self.cell(24, 4, f"page {self.page_no()} of {_TOTAL_PAGES}", align="R")
+        self.set_text_color(0)
+
+
+class PdfDocument:
+    """An A4 document of headings, paragraphs, bullets and tables, in DejaVu Sans.
+
+    Every page has a header with ``stamp`` and a footer with ``footer`` and the page number.
+
+    Args:
+        title: the document title (shown in viewers' title bars and stored as metadata).
+        stamp: one line identifying what produced the document, printed atop every page.
+        footer: a short intended-use line, printed at the foot of every page.
+        created: the document's creation date; the same content and date give the same bytes.
+
+    Example:
+        >>> doc = PdfDocument("Demo", stamp="demo", footer="for testing", created=dt.date(2026, 1, 2))
+        >>> doc.heading("Nerves → muscles", 1)
+        >>> doc.paragraph("Plain ", Span("bold", bold=True), " and ", Span("a link", url="https://doi.org/10.1/x"))
+        >>> doc.table(["#", "option"], [["1", "<script> stays text"]])
+        >>> doc.to_bytes()[:5]
+        b'%PDF-'
+    """
+
+    def __init__(self, title: str, *, stamp: str, footer: str, created: dt.date) -> None:
+        pdf = _Canvas(stamp, footer)
+        pdf.add_font(_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
+        pdf.add_font(_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+        pdf.set_title(title)
+        pdf.set_creator(f"tmrplan {__version__}")
+        pdf.set_lang("en")
+        # A fixed date, not "now": the same input gives byte-identical files.
+        pdf.set_creation_date(dt.datetime(created.year, created.month, created.day, tzinfo=dt.UTC))
+        pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        pdf.set_auto_page_break(True, margin=18)
+        pdf.add_page()
+        pdf.set_font(_FAMILY, "", _BASE_SIZE)
+        self._pdf = pdf
+
+    def new_page(self) -> None:
+        """Start the next block on a fresh page (e.g. one page per rule card)."""
+        self._pdf.add_page()
+
+    def heading(self, text: str, level: int = 1) -> None:
+        """A heading of level 1 to 3, also entered in the PDF outline (bookmarks)."""
+        if level not in _HEADING_SIZES:
+            raise ValueError(f"heading level must be 1, 2 or 3, not {level!r}")
+        pdf = self._pdf
+        size = _HEADING_SIZES[level]
+        # Keep a heading with at least a few lines of what follows it.
+        if pdf.will_page_break(size * 0.5 + 20):
+            pdf.add_page()
+        pdf.ln(4 if level < 3 else 2)
+        pdf.start_section(text, level - 1, strict=False)
+        pdf.set_font(_FAMILY, "B", size)
+        pdf.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(_FAMILY, "", _BASE_SIZE)
+        pdf.ln(1.5)
+
+    def paragraph(self, *parts: Text) -> None:
+        """A paragraph of plain text, bold spans and links."""
+        self._write(parts, indent=0)
+        self._pdf.ln(1.5)
+
+    def bullet(self, *parts: Text, level: int = 1) -> None:
+        """A bulleted item; ``level`` 2 indents it under the one before."""
+        pdf = self._pdf
+        indent = 5.0 * level
+        pdf.set_x(pdf.l_margin + indent - 4)
+        pdf.write(_LINE, "•" if level == 1 else "\N{EN DASH}")
+        self._write(parts, indent=indent)
+        pdf.ln(0.8)
+
+    def table(
+        self, header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float] = ()
+    ) -> None:
+        """A table with a bold header row repeated on each page; ``widths`` are proportions."""
+        pdf = self._pdf
+        pdf.set_font(_FAMILY, "", 8)
+        with pdf.table(
+            col_widths=tuple(widths) or None,
+            text_align="LEFT",
+            line_height=3.8,
+            padding=1,
+            markdown=False,  # cell text is data, never markup
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+            cell_fill_mode=TableCellFillMode.NONE,
+            repeat_headings=1,
+        ) as table:
+            table.row(list(header))
+            for row in rows:
+                table.row(list(row))
+        pdf.set_font(_FAMILY, "", _BASE_SIZE)
+        pdf.ln(2)
+
+    def to_bytes(self) -> bytes:
+        """The finished PDF; the document takes no more content after this."""
+        return bytes(self._pdf.output())
+
+    def _write(self, parts: Iterable[Text], indent: float) -> None:
+        pdf = self._pdf
+        left = pdf.l_margin
+        # write() wraps lines back to the left margin, so the margin is the indent while writing.
+        pdf.set_left_margin(left + indent)
+        if indent:
+            pdf.set_x(left + indent)
+        try:
+            for part in parts:
+                span = Span(part) if isinstance(part, str) else part
+                pdf.set_font(_FAMILY, "B" if span.bold else "", _BASE_SIZE)
+                # Each write() starts its own line breaking, so a span whose first word does not
+                # fit would be split mid-word (a DOI, say); start a new line for it instead.
+                first_word = span.text.split(" ", 1)[0]
+                width = pdf.get_string_width(first_word) + 2 * pdf.c_margin  # write() pads
+                if pdf.x > pdf.l_margin and pdf.x + width > pdf.w - pdf.r_margin:
+                    pdf.ln(_LINE)
+                if span.url:
+                    pdf.set_text_color(*_LINK_COLOUR)
+                    pdf.write(_LINE, span.text, link=span.url)
+                    pdf.set_text_color(0)
+                else:
+                    pdf.write(_LINE, span.text)
+            pdf.set_font(_FAMILY, "", _BASE_SIZE)
+            pdf.ln(_LINE)
+        finally:
+            pdf.set_left_margin(left)
+
+
+# ---------------------------------------------------------------------------------------------
+# plans
+
+
+def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
+    """A plan as a PDF, with the same content as ``report.to_markdown`` and clickable citations.
+
+    Args:
+        plan: the plan to render.
+        exported_on: the export date, printed on every page and stored as the creation date.
+
+    Returns:
+        The PDF file's bytes; the same plan and date always give the same bytes.
+
+    Example:
+        >>> from tmrplan.planning.planner import load_planner
+        >>> from tmrplan.model import Case
+        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
+        >>> plan_to_pdf(plan, dt.date(2026, 1, 2)).startswith(b"%PDF-")
+        True
+    """
+    case = plan.case
+    stamp = (
+        ("PREVIEW (unapproved rule cards) · " if plan.is_preview else "")
+        + f"TMR planning options · knowledge base {plan.kb_version} · rules {plan.rules_version}"
+        f" · exported {exported_on.isoformat()}"
+    )
+    doc = PdfDocument(
+        f"TMR planning options: {', '.join(case.nerves)} ({case.level})",
+        stamp=stamp,
+        footer=PLAN_FOOTER,
+        created=exported_on,
+    )
+    doc.heading("TMR planning options" + (" — PREVIEW" if plan.is_preview else ""), 1)
+    if preview := preview_notice(plan):
+        doc.paragraph(Span(preview, bold=True))
+    doc.paragraph(Span("Intended use: ", bold=True), plan.notice)
+    doc.heading("Case", 2)
+    doc.bullet(Span("Nerves: ", bold=True), ", ".join(case.nerves))
+    doc.bullet(Span("Level: ", bold=True), case.level)
+    doc.bullet(Span("Region: ", bold=True), case.region or "not stated")
+    doc.bullet(Span("Side: ", bold=True), case.side or "not stated")
+    stated = ", ".join(f"{k} = {'yes' if v else 'no'}" for k, v in case.context.items())
+    doc.bullet(Span("Context: ", bold=True), stated or "none stated")
+    doc.bullet(
+        Span("Shared targets allowed: ", bold=True), "yes" if case.allow_shared_targets else "no"
+    )
+    doc.bullet(Span("Knowledge base: ", bold=True), plan.kb_version)
+    doc.bullet(Span("Rules: ", bold=True), plan.rules_version)
+    doc.bullet(Span("Exported on: ", bold=True), exported_on.isoformat())
+
+    for nerve in plan.nerves:
+        doc.heading(nerve.nerve.label, 2)
+        doc.paragraph(
+            f"Neuroma in the {nerve.region.label}. Conflict-free assignment: "
+            + (f"option {nerve.assigned_rank}." if nerve.assigned_rank else "none available.")
+        )
+        doc.table(
+            [
+                "#",
+                "donor branch → target muscle",
+                "donor status",
+                "strength-loss risk",
+                "evidence",
+                "flags",
+            ],
+            [
+                [
+                    str(o.rank),
+                    f"{o.donor_nerve.label} → {o.target_muscle.label}"
+                    + ("\n(assigned)" if o.rank == nerve.assigned_rank else ""),
+                    o.donor_status.value,
+                    o.strength_loss_risk.value,
+                    "; ".join(e["evidence_type"] for e in o.evidence) or "anatomy only",
+                    "\n".join(f"{f.rule_id} ({f.severity.value})" for f in o.flags),
+                ]
+                for o in nerve.options
+            ],
+            widths=(7, 48, 17, 24, 21, 63),  # mm on A4; "strength-loss" and rule ids stay whole
+        )
+        for o in nerve.options:
+            assigned = " (assigned)" if o.rank == nerve.assigned_rank else ""
+            doc.heading(
+                f"Option {o.rank}{assigned}: {o.donor_nerve.label} → {o.target_muscle.label}", 3
+            )
+            doc.paragraph(
+                Span("Ranking keys: ", bold=True),
+                ", ".join(f"{k} = {v}" for k, v in o.sort_keys.items()),
+            )
+            for flag in o.flags:
+                doc.bullet(*_flag(flag))
+            for e in o.evidence:
+                doc.bullet(Span(f"Published ({e['evidence_type']}): ", bold=True), e["label"])
+                for source in e["sources"]:
+                    doc.bullet(*_cite(source), level=2)
+
+    if plan.case_flags:
+        doc.heading("Case flags", 2)
+        for flag in plan.case_flags:
+            doc.bullet(*_flag(flag))
+    for title, items in (
+        ("Alternatives", plan.alternatives),
+        ("Instructions", plan.instructions),
+        ("Risks", plan.risks),
+    ):
+        if items:
+            doc.heading(title, 2)
+            for item in items:
+                phase = f" ({item['phase']})" if item.get("phase") else ""
+                doc.bullet(Span(item["label"], bold=True), f"{phase}: {item.get('text') or ''}")
+                for source in item.get("sources", ()):
+                    doc.bullet(*_cite(source), level=2)
+    doc.heading("Unknowns", 2)
+    for unknown in plan.unknowns or ("none",):
+        doc.bullet(unknown)
+    return doc.to_bytes()
+
+
+def _flag(flag: Flag) -> list[Text]:
+    """A flag with its basis; the severity is a word, never a colour alone."""
+    notes = f" [{'; '.join(flag.notes)}]" if flag.notes else ""
+    facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items()) or "none"
+    return [
+        Span(flag.severity.value.upper(), bold=True),
+        f" {flag.rule_id} v{flag.rule_version}: {flag.message}{notes}"
+        f" (facts: {facts}; sources: {', '.join(flag.sources) or 'none'})",
+    ]
+
+
+def _cite(source: dict[str, Any]) -> list[Text]:
+    """A source's label with its DOI and PMID as text that is also a link."""
+    parts: list[Text] = [source["label"]]
+    links = []
+    # A no-break space keeps "DOI"/"PMID" on the same line as the identifier.
+    if source.get("doi"):
+        doi = str(source["doi"])
+        links.append(Span(f"DOI\u00a0{doi}", url="https://doi.org/" + quote(doi, safe="/()")))
+    if source.get("pmid"):
+        pmid = str(source["pmid"])
+        links.append(
+            Span(f"PMID\u00a0{pmid}", url=f"https://pubmed.ncbi.nlm.nih.gov/{quote(pmid)}/")
+        )
+    for i, link in enumerate(links):
+        parts += [" (" if i == 0 else " · ", link]
+    if links:
+        parts.append(")")
+    return parts

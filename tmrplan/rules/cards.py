@@ -1,0 +1,443 @@
+"""Rule cards: load YAML, validate against our own schema, and describe them in words.
+
+A card is data, never code. Every fact a condition names must be in ``FACTS`` with the right type,
+and every operator in ``OPERATORS``, so that a typo is a load error naming file, line and rule id
+rather than a rule that silently never fires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tmrplan import paths
+from tmrplan.errors import RuleFileError, UnknownEntityError
+from tmrplan.model import Severity
+from tmrplan.rules.facts import FACTS
+from tmrplan.rules.ledger import load_ledger
+from tmrplan.text import suggest
+
+# Operator → (durable-rules operator, words for reviewers). "eq" compiles to plain equality.
+OPERATORS: dict[str, tuple[str | None, str]] = {
+    "eq": (None, "is"),
+    "ne": ("$neq", "is not"),
+    "gt": ("$gt", "is more than"),
+    "ge": ("$gte", "is at least"),
+    "lt": ("$lt", "is less than"),
+    "le": ("$lte", "is at most"),
+    "exists": ("$ex", "is known"),
+}
+STATUSES = ("draft", "in_review", "active", "retired")
+SCOPES = ("option", "case")
+REQUIRED = (
+    "id",
+    "title",
+    "version",
+    "status",
+    "author",
+    "reviewer",
+    "review_due",
+    "rationale",
+    "sources",
+    "scope",
+    "when",
+    "then",
+    "tests",
+)
+SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+MAX_MESSAGE = 140
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``fact op value``, e.g. ``actions_kept eq 0``."""
+
+    fact: str
+    op: str
+    value: Any
+
+    def in_words(self) -> str:
+        """The condition as a reviewer reads it."""
+        words = OPERATORS[self.op][1]
+        if self.op == "exists":
+            return f"{self.fact.replace('_', ' ')} {words}"
+        value = (
+            {True: "yes", False: "no"}.get(self.value, self.value)
+            if isinstance(self.value, bool)
+            else self.value
+        )
+        return f"{self.fact.replace('_', ' ')} {words} {value}"
+
+
+@dataclass(frozen=True)
+class RuleTest:
+    """One of a card's own test cases: facts in, fire or not."""
+
+    name: str
+    facts: dict[str, Any]
+    expect_fire: bool
+
+
+@dataclass(frozen=True)
+class RuleCard:
+    """A validated rule card."""
+
+    id: str
+    title: str
+    version: str
+    status: str
+    author: str
+    reviewer: str
+    review_due: dt.date
+    rationale: str
+    sources: tuple[str, ...]
+    scope: str
+    match: str  # "all" or "any"
+    conditions: tuple[Condition, ...]
+    code: str
+    severity: Severity
+    message: str
+    tests: tuple[RuleTest, ...]
+    path: Path
+    line: int
+    content_hash: str
+
+    @property
+    def runs(self) -> bool:
+        """Whether the engine evaluates this card (retired cards are kept for the record only)."""
+        return self.status != "retired"
+
+    def conditions_in_words(self) -> str:
+        """All conditions joined the way the card combines them."""
+        joiner = " and " if self.match == "all" else " or "
+        return joiner.join(c.in_words() for c in self.conditions)
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        """Whether the card's review date has passed."""
+        return self.review_due < (today or dt.date.today())
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Every card of a rules directory, validated, with a version stamp."""
+
+    cards: tuple[RuleCard, ...]
+    directory: Path
+    version: str
+    # Ids of active cards whose current content someone other than the author approved.
+    # Empty by default: a rule book nobody approved plans in PREVIEW only.
+    approved: frozenset[str] = frozenset()
+
+    def get(self, rule_id: str) -> RuleCard:
+        """The card with this id.
+
+        Raises:
+            UnknownEntityError: if no card has it (with the closest ids).
+        """
+        for card in self.cards:
+            if card.id == rule_id:
+                return card
+        close = suggest(rule_id, [c.id for c in self.cards], 3)
+        raise UnknownEntityError("rule card", rule_id, close)
+
+    @property
+    def running(self) -> tuple[RuleCard, ...]:
+        """The cards the engine evaluates."""
+        return tuple(c for c in self.cards if c.runs)
+
+    @property
+    def unapproved(self) -> tuple[str, ...]:
+        """Ids of running cards that are not both active and approved at their current content:
+        any plan they take part in is a PREVIEW."""
+        return tuple(c.id for c in self.running if c.id not in self.approved)
+
+    def approval_state(self, card: RuleCard) -> str:
+        """In words: approved, or why not (status, or no approval of this content)."""
+        if card.id in self.approved:
+            return "approved"
+        if card.status != "active":
+            return f"not approved (status {card.status})"
+        return "not approved (no approval of this content by someone other than the author)"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping, for error messages."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors raise a bare ValueError for "2027-02-30", ``!!int 'x'`` or a
+        # number past int()'s digit limit: re-raised as a YAML error that carries the node's
+        # line (it escaped as a traceback; found by tests/test_properties_files.py).
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as exc:
+            shown = repr(node.value)
+            shown = shown if len(shown) <= 60 else f"{shown[:59]}…"
+            why = str(exc).split(":")[0]  # not int()'s advice to call sys.set_int_max_str_digits
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} cannot be read: {why}", node.start_mark
+            ) from exc
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_card(text: str, path: Path, known_sources: frozenset[str] | None = None) -> RuleCard:
+    """Parse and validate one card.
+
+    Args:
+        text: the YAML text.
+        path: where it came from (for messages).
+        known_sources: source ids the ontology defines; None skips that check.
+
+    Raises:
+        RuleFileError: naming file, line, rule id and the problem.
+    """
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
+            line = text[: exc.position].count("\n") + 1
+        raise RuleFileError(f"YAML does not parse: {problem}", path=str(path), line=line) from exc
+    if not isinstance(data, dict):
+        raise RuleFileError("a rule card must be a YAML mapping", path=str(path), line=1)
+    rule_id = data.get("id") if isinstance(data.get("id"), str) else None
+
+    def fail(message: str, node: Mapping[str, Any] | None = None) -> RuleFileError:
+        line = (node or data).get("__line__")
+        return RuleFileError(message, path=str(path), line=line, rule_id=rule_id)
+
+    unknown = sorted(set(data) - set(REQUIRED) - {"__line__"})
+    if unknown:
+        raise fail(f"unknown field(s) {', '.join(map(repr, unknown))}")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise fail(f"missing field(s) {', '.join(map(repr, missing))}")
+    if not rule_id or not RULE_ID.match(rule_id):
+        raise fail(f"id {data['id']!r} must look like 'TMR-DONOR-REDUNDANT'")
+    version = str(data["version"])
+    if not SEMVER.match(version):
+        raise fail(f"version {version!r} is not semantic (MAJOR.MINOR.PATCH)")
+    if data["status"] not in STATUSES:
+        raise fail(f"status {data['status']!r} is not one of {', '.join(STATUSES)}")
+    if data["scope"] not in SCOPES:
+        raise fail(f"scope {data['scope']!r} is not one of {', '.join(SCOPES)}")
+    review_due = data["review_due"]
+    # A date with a time of day is a datetime, which is_overdue() could not compare with today.
+    if isinstance(review_due, dt.datetime):
+        raise fail(f"review_due {review_due} has a time of day; give the date only (YYYY-MM-DD)")
+    if not isinstance(review_due, dt.date):
+        raise fail(f"review_due {review_due!r} is not a date (YYYY-MM-DD)")
+    for key in ("title", "author", "reviewer", "rationale"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise fail(f"{key} must be non-empty text")
+    sources = data["sources"]
+    if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
+        raise fail("sources must be a non-empty list of source ids")
+    if known_sources is not None:
+        for source in sources:
+            if source not in known_sources:
+                raise fail(f"source {source!r} is not a tmr:Source of the ontology")
+    match, conditions = _parse_when(data["when"], data["scope"], fail)
+    then = data["then"]
+    if not isinstance(then, dict) or set(then) - {"__line__"} != {"code", "severity", "message"}:
+        raise fail(
+            "then must have exactly code, severity and message",
+            then if isinstance(then, dict) else None,
+        )
+    # isinstance first, here and below: a list or mapping where a word belongs is unhashable, and
+    # the set/dict lookups raised TypeError (found by tests/test_properties_files.py).
+    if not isinstance(then["severity"], str) or then["severity"] not in {s.value for s in Severity}:
+        raise fail(f"severity {then['severity']!r} is not info, caution or warning", then)
+    message = str(then["message"])
+    if len(message) > MAX_MESSAGE:
+        raise fail(f"message is {len(message)} characters; the limit is {MAX_MESSAGE}", then)
+    tests = _parse_tests(data["tests"], data["scope"], {c.fact for c in conditions}, fail)
+    clean = {k: v for k, v in data.items() if k != "__line__"}
+    # Of the card's meaning (keys sorted, comments and layout ignored): what an approval is of.
+    digest = hashlib.sha256(
+        yaml.safe_dump(_strip_lines(clean), sort_keys=True).encode()
+    ).hexdigest()
+    return RuleCard(
+        id=rule_id,
+        title=data["title"].strip(),
+        version=version,
+        status=data["status"],
+        author=data["author"].strip(),
+        reviewer=data["reviewer"].strip(),
+        review_due=review_due,
+        rationale=" ".join(data["rationale"].split()),
+        sources=tuple(sources),
+        scope=data["scope"],
+        match=match,
+        conditions=conditions,
+        code=str(then["code"]),
+        severity=Severity(then["severity"]),
+        message=message,
+        tests=tests,
+        path=path,
+        line=data["__line__"],
+        content_hash=digest,
+    )
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _parse_when(when: Any, scope: str, fail: Any) -> tuple[str, tuple[Condition, ...]]:
+    if not isinstance(when, dict) or len(set(when) - {"__line__"}) != 1:
+        raise fail(
+            "when must hold exactly one of 'all' or 'any'", when if isinstance(when, dict) else None
+        )
+    match = next(k for k in when if k != "__line__")
+    if match not in ("all", "any"):
+        raise fail(f"when.{match} is not 'all' or 'any'", when)
+    items = when[match]
+    if not isinstance(items, list) or not items:
+        raise fail(f"when.{match} must be a non-empty list of conditions", when)
+    conditions = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - {"__line__"} - {"fact", "op", "value"}:
+            raise fail(
+                "a condition has fact, op and value", item if isinstance(item, dict) else when
+            )
+        fact, op = item.get("fact"), item.get("op")
+        spec = FACTS.get(fact) if isinstance(fact, str) else None
+        if spec is None:
+            raise fail(f"unknown fact {fact!r}; known facts: {', '.join(sorted(FACTS))}", item)
+        if spec.scope not in (scope, "both"):
+            raise fail(f"fact {fact!r} describes the {spec.scope}, not the {scope}", item)
+        if not isinstance(op, str) or op not in OPERATORS:
+            raise fail(f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}", item)
+        value = item.get("value")
+        if op == "exists":
+            if "value" in item:
+                raise fail("'exists' takes no value", item)
+        elif not _has_type(value, spec.type):
+            raise fail(f"fact {fact!r} is {spec.type.__name__}; {value!r} is not", item)
+        elif spec.type is bool and op not in ("eq", "ne"):
+            raise fail(f"yes/no fact {fact!r} only takes 'eq' or 'ne'", item)
+        conditions.append(Condition(str(fact), str(op), value))
+    return match, tuple(conditions)
+
+
+def _has_type(value: Any, expected: type) -> bool:
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _parse_tests(tests: Any, scope: str, used: set[str], fail: Any) -> tuple[RuleTest, ...]:
+    if not isinstance(tests, list) or not tests:
+        raise fail("tests must be a non-empty list")
+    parsed = []
+    for test in tests:
+        if not isinstance(test, dict) or set(test) - {"__line__"} != {"name", "facts", "expect"}:
+            raise fail(
+                "a test has name, facts and expect", test if isinstance(test, dict) else None
+            )
+        if test["expect"] not in ("fire", "no_fire"):
+            raise fail(f"expect {test['expect']!r} is not 'fire' or 'no_fire'", test)
+        if not isinstance(test["facts"], dict | None):
+            raise fail(f"test {test['name']!r}: facts must be a mapping of fact: value", test)
+        facts = {k: v for k, v in (test["facts"] or {}).items() if k != "__line__"}
+        for name, value in facts.items():
+            spec = FACTS.get(name)
+            if spec is None:
+                raise fail(f"test {test['name']!r} uses unknown fact {name!r}", test)
+            if not _has_type(value, spec.type):
+                raise fail(
+                    f"test {test['name']!r}: fact {name!r} is {spec.type.__name__}; {value!r} is not",
+                    test,
+                )
+        parsed.append(RuleTest(str(test["name"]), facts, test["expect"] == "fire"))
+    kinds = {
+        "fire": any(t.expect_fire for t in parsed),
+        "no_fire": any(not t.expect_fire and used <= set(t.facts) for t in parsed),
+        "missing input": any(not used <= set(t.facts) and not t.expect_fire for t in parsed),
+    }
+    lacking = [k for k, ok in kinds.items() if not ok]
+    if lacking:
+        raise fail(f"tests need at least one case of each kind; missing: {', '.join(lacking)}")
+    return tuple(parsed)
+
+
+def load_rulebook(
+    directory: Path | None = None, known_sources: frozenset[str] | None = None
+) -> RuleBook:
+    """Load and validate every ``*.yaml`` card of a rules directory.
+
+    Raises:
+        RuleFileError: for the first bad card, or duplicate ids across cards.
+
+    Example:
+        >>> book = load_rulebook()
+        >>> book.get("TMR-DONOR-REDUNDANT").severity.value
+        'info'
+    """
+    folder = directory or paths.rules_dir()
+    if not folder.is_dir():
+        raise RuleFileError("rules directory not found", path=str(folder))
+    cards: list[RuleCard] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise RuleFileError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+        except UnicodeDecodeError as exc:  # was a traceback (tests/test_properties_files.py)
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise RuleFileError("not UTF-8", path=str(path), line=line) from exc
+        card = parse_card(text, path, known_sources)
+        if card.id in seen:
+            raise RuleFileError(
+                f"duplicate rule id (also in {seen[card.id].name})",
+                path=str(path),
+                line=card.line,
+                rule_id=card.id,
+            )
+        seen[card.id] = path
+        cards.append(card)
+    if not cards:
+        raise RuleFileError("no rule cards (*.yaml) in the rules directory", path=str(folder))
+    digest = hashlib.sha256("".join(f"{c.id}@{c.version}:{c.content_hash}" for c in cards).encode())
+    declared = ",".join(sorted({c.version for c in cards}))
+    ledger = load_ledger(folder)
+    approved = frozenset(
+        c.id
+        for c in cards
+        if c.status == "active" and c.content_hash in ledger.approved_hashes(c.id, c.author)
+    )
+    return RuleBook(
+        tuple(cards),
+        folder,
+        f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}",
+        approved,
+    )
