@@ -1,4 +1,4 @@
-"""Candidate donors and their facts, from anatomy (not from a lookup table of transfers).
+"""Candidate donors, from anatomy (not from a lookup table of transfers).
 
 A candidate is a motor branch whose muscle is present after the amputation and whose entry point
 lies in the neuroma's region (or a part or parent of it), or in an adjacent region. Everything is
@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from rdflib import URIRef
 
@@ -202,7 +201,7 @@ class AnatomyIndex:
             )
             raise InvalidCaseError(f"{name} does not reach {at}{runs}")
 
-    # ------------------------------------------------------------------ candidates and facts
+    # ------------------------------------------------------------------ candidates
     def candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:
         """Motor branches near the site whose muscle is still present."""
         effects = self.effects[site.level]
@@ -230,40 +229,6 @@ class AnatomyIndex:
         for context in contexts:
             found += self.patterns.get((context, candidate.nerve, candidate.branch), [])
         return found
-
-    def facts(self, candidate: Candidate, site: Site, context: dict[str, bool]) -> dict[str, Any]:
-        """The plain facts rules read for one candidate (absent keys are unknown inputs)."""
-        kb = self.kb
-        effects = self.effects[site.level]
-        outcome = effects.muscles[candidate.muscle]
-        prime = set(kb.objects(candidate.muscle, TMR.primeMoverFor))
-        without_backup = [
-            a
-            for a in outcome.kept
-            if not self.other_movers(candidate.muscle, candidate.branch, a, effects)
-        ]
-        facts: dict[str, Any] = {
-            "muscle_present": outcome.status is not MuscleStatus.ABSENT,
-            "actions_total": len(outcome.kept) + len(outcome.lost),
-            "actions_lost": len(outcome.lost),
-            "actions_kept": len(outcome.kept),
-            "prime_actions_kept": len(outcome.kept & prime),
-            "kept_actions_without_other_mover": len(without_backup),
-            "only_supply": self.supply.get(candidate.muscle, set()) == {candidate.branch},
-            "region_distance": candidate.region_distance,
-            "published_pattern": bool(self.published(candidate, site)),
-            "donor_from_neuroma_nerve": candidate.nerve in self.steps_up(candidate.branch),
-            "nerve_distance": self.nerve_distance(candidate.nerve, candidate.branch),
-        }
-        donor_mm = kb.value(candidate.branch, TMR.diameterMm)
-        nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
-        if donor_mm and nerve_mm:
-            small, large = sorted((float(donor_mm), float(nerve_mm)))
-            facts["diameter_ratio"] = round(large / small, 2)
-        for key in ("myoelectric_prosthesis", "strength_needs"):
-            if key in context:
-                facts[key] = context[key]
-        return facts
 
     def steps_up(self, nerve: URIRef) -> dict[URIRef, int]:
         """Each ancestor of a nerve (and the nerve itself, at 0) with the fewest branchOf steps to it."""

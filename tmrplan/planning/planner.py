@@ -33,6 +33,7 @@ from tmrplan.model import (
 )
 from tmrplan.notice import NOTICE
 from tmrplan.planning.anatomy_index import AnatomyIndex, Candidate, Site
+from tmrplan.planning.facts import option_facts
 from tmrplan.rules.cards import RuleBook, RuleCard
 from tmrplan.rules.engine import RuleEngine
 from tmrplan.rules.outcomes import RISK_CODES, RISK_ORDER, STATUS_CODES, STATUS_ORDER
@@ -155,7 +156,7 @@ class Planner:
 
     def _drafts(self, nerve: URIRef, site: Site, context: dict[str, bool]) -> list[_Draft]:
         return [
-            _Draft(c, self.index.facts(c, site, context), set())
+            _Draft(c, option_facts(self.index, c, site, context), set())
             for c in self.index.candidates(nerve, site)
         ]
 
@@ -286,13 +287,7 @@ class Planner:
         kb = self.kb
         items = []
         for entity in kb.entities(cls):
-            if link == TMR.alternativeTo and TMR.TargetedMuscleReinnervation not in kb.objects(
-                entity, link
-            ):
-                continue
-            if link != TMR.alternativeTo and TMR.TargetedMuscleReinnervation not in kb.objects(
-                entity, link
-            ):
+            if TMR.TargetedMuscleReinnervation not in kb.objects(entity, link):
                 continue
             phase = kb.objects(entity, TMR.phase)
             items.append(

@@ -22,6 +22,7 @@ from tmrplan.knowledge.kb import KnowledgeBase, local_name
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan, parse_case
 from tmrplan.planning.anatomy_index import AnatomyIndex, Site
+from tmrplan.planning.facts import option_facts
 from tmrplan.planning.planner import Planner
 from tmrplan.rules.facts import CandidateFacts
 
@@ -131,7 +132,7 @@ def candidate_facts(index: AnatomyIndex, cases: Iterable[Case]) -> list[Candidat
             nerve = kb.get(name, "nerve")
             index.check_nerve(nerve, site)
             for candidate in index.candidates(nerve, site):
-                key = tuple(sorted(index.facts(candidate, site, context).items()))
+                key = tuple(sorted(option_facts(index, candidate, site, context).items()))
                 counts[key] += 1
                 examples.setdefault(
                     key,

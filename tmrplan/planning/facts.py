@@ -1,0 +1,63 @@
+"""The facts a rule reads about one candidate donor, computed from the anatomy index.
+
+Plain values (counts, booleans, distances) so that a rule reads like a sentence and a reviewer
+sees exactly what it looked at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tmrplan.knowledge.vocab import TMR
+from tmrplan.planning.amputation import MuscleStatus
+from tmrplan.planning.anatomy_index import AnatomyIndex, Candidate, Site
+
+
+def option_facts(
+    index: AnatomyIndex, candidate: Candidate, site: Site, context: dict[str, bool]
+) -> dict[str, Any]:
+    """The plain facts rules read for one candidate (absent keys are unknown inputs).
+
+    Every name is declared in :data:`tmrplan.rules.facts.FACTS`, with the invariants the values
+    must keep; the card loader and lint check against that registry.
+
+    Example:
+        >>> from tmrplan.knowledge.kb import load_knowledge_base
+        >>> index = AnatomyIndex(load_knowledge_base())
+        >>> site = index.site("transhumeral", None)
+        >>> first = index.candidates(TMR.MedianNerve, site)[0]
+        >>> facts = option_facts(index, first, site, {})
+        >>> facts["actions_kept"] + facts["actions_lost"] == facts["actions_total"]
+        True
+    """
+    kb = index.kb
+    effects = index.effects[site.level]
+    outcome = effects.muscles[candidate.muscle]
+    prime = set(kb.objects(candidate.muscle, TMR.primeMoverFor))
+    without_backup = [
+        a
+        for a in outcome.kept
+        if not index.other_movers(candidate.muscle, candidate.branch, a, effects)
+    ]
+    facts: dict[str, Any] = {
+        "muscle_present": outcome.status is not MuscleStatus.ABSENT,
+        "actions_total": len(outcome.kept) + len(outcome.lost),
+        "actions_lost": len(outcome.lost),
+        "actions_kept": len(outcome.kept),
+        "prime_actions_kept": len(outcome.kept & prime),
+        "kept_actions_without_other_mover": len(without_backup),
+        "only_supply": index.supply.get(candidate.muscle, set()) == {candidate.branch},
+        "region_distance": candidate.region_distance,
+        "published_pattern": bool(index.published(candidate, site)),
+        "donor_from_neuroma_nerve": candidate.nerve in index.steps_up(candidate.branch),
+        "nerve_distance": index.nerve_distance(candidate.nerve, candidate.branch),
+    }
+    donor_mm = kb.value(candidate.branch, TMR.diameterMm)
+    nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
+    if donor_mm and nerve_mm:
+        small, large = sorted((float(donor_mm), float(nerve_mm)))
+        facts["diameter_ratio"] = round(large / small, 2)
+    for key in ("myoelectric_prosthesis", "strength_needs"):
+        if key in context:
+            facts[key] = context[key]
+    return facts
