@@ -35,6 +35,7 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache  # the layers in pyproject's [tool.importlinter]
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
