@@ -136,10 +136,9 @@ def _plan_batch(planner: Planner, cases: Path) -> None:
         data = cases.read_bytes()
     except OSError as exc:
         raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
-    # Split on newline only and decode line by line (tests/test_properties_cases.py found both):
-    # str.splitlines also breaks at U+2028, U+0085 and other separators that JSON strings may hold
-    # raw, which split a good case in two and shifted every later line number; and one line that
-    # is not UTF-8 stopped the whole batch with a traceback instead of being reported.
+    # Split on newline only and decode line by line: str.splitlines also breaks at U+2028, U+0085
+    # and other separators that JSON strings may hold raw, and one line that is not UTF-8 must be
+    # reported on its own while the rest of the batch runs.
     for number, raw in enumerate(data.split(b"\n"), 1):
         try:
             line = raw.decode("utf-8")

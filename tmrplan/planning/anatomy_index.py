@@ -178,8 +178,8 @@ class AnatomyIndex:
             InvalidCaseError: for a non-nerve, or a nerve that does not reach the site's region.
         """
         kb = self.kb
-        # Name the value as typed: "'PQ' (pronator quadratus) is a muscle" — with the label only,
-        # the message did not contain what the user wrote (tests/test_properties_cases.py).
+        # Name the value as typed: "'PQ' (pronator quadratus) is a muscle"; the label alone would
+        # not contain what the user wrote.
         label = kb.label(nerve)
         name = repr(label)
         if typed is not None and typed.strip().casefold() != label.casefold():
