@@ -496,7 +496,11 @@ def write_ledger(rules: Path, n: int) -> Path:
     rules.mkdir(exist_ok=True)
     lines, prev = [], GENESIS
     for seq in range(1, n + 1):
-        body = {"seq": seq, "action": "approve", "card_id": f"R-{seq}", "prev": prev}
+        body = {
+            "seq": seq, "at": "2026-01-01T00:00:00+00:00", "who": "B. Reviewer",
+            "role": "surgeon", "action": "approve", "card_id": f"R-{seq}", "version": "1.0.0",
+            "content_hash": "c" * 64, "text": "", "prev": prev,
+        }  # fmt: skip
         prev = entry_hash(body)
         lines.append(canonical_json({**body, "hash": prev}))
     path = rules / "approvals.jsonl"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -17,8 +16,7 @@ from tmrplan import paths
 from tmrplan.cli.context import EXIT_FINDINGS, ErrorMappingGroup
 from tmrplan.errors import AuditLogError
 from tmrplan.governance.audit import AuditEvent, AuditLog
-from tmrplan.hashchain import ChainResult, verify_chain
-from tmrplan.rules.ledger import LEDGER_FILE
+from tmrplan.rules.ledger import LEDGER_FILE, check_ledger_file
 
 
 @click.group(cls=ErrorMappingGroup)
@@ -115,7 +113,7 @@ def audit_verify(obj: object, db: Path | None) -> None:
     if not ledger.is_file():
         click.echo(f"{where}: none")
     else:
-        chain = verify_ledger_file(ledger)
+        chain = check_ledger_file(ledger).result
         if chain.ok:
             click.echo(f"{where}: ok, {_count(chain.checked, 'entry', 'entries')} intact")
         else:
@@ -126,39 +124,3 @@ def audit_verify(obj: object, db: Path | None) -> None:
             )
     if broken:
         sys.exit(EXIT_FINDINGS)
-
-
-def verify_ledger_file(path: Path) -> ChainResult:
-    """Verify the approvals ledger's chain; ``first_broken`` is a 1-based line number.
-
-    Lines are split on ``\\n`` only (a comment may hold U+2028, which ``str.splitlines`` would
-    split on); blank lines are skipped; a line that is not UTF-8 JSON breaks the chain there.
-
-    Raises:
-        AuditLogError: if the file cannot be read.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise AuditLogError(f"cannot read {str(path)!r}: {error.strerror}") from error
-    entries: list[Any] = []
-    numbers: list[int] = []
-    unreadable: tuple[int, str] | None = None
-    for number, raw in enumerate(data.split(b"\n"), 1):
-        if not raw.strip():
-            continue
-        try:
-            entries.append(json.loads(raw.decode("utf-8")))
-        except UnicodeDecodeError:
-            unreadable = (number, "not UTF-8 text")
-            break
-        except json.JSONDecodeError as error:
-            unreadable = (number, f"not JSON ({error.msg})")
-            break
-        numbers.append(number)
-    result = verify_chain(entries)
-    if not result.ok and result.first_broken is not None:
-        return ChainResult(False, result.checked, numbers[result.first_broken - 1], result.reason)
-    if unreadable is not None:
-        return ChainResult(False, result.checked, *unreadable)
-    return result
