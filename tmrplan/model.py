@@ -5,12 +5,13 @@ A case carries no names, dates of birth or record numbers: there is no field for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tmrplan.errors import InvalidCaseError
-from tmrplan.text import to_short_repr
+from tmrplan.errors import InvalidCaseError, UnknownEntityError
+from tmrplan.text import suggest, to_short_repr
 
 LEVEL_IDS = (
     "shoulder_disarticulation",
@@ -167,9 +168,8 @@ class Plan:
 _CASE_FIELDS = {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
 
 
-# Longer than any name in the knowledge base (the longest is ~130 characters). A longer value is
-# refused before any lookup, with a cut rendering: a pasted 10,000-character value used to come
-# back whole in the message (found by tests/test_properties_cases.py).
+# Longer than any name in the knowledge base (the longest is ~130 characters): a longer value is
+# refused before any lookup, and shown cut short, so no message echoes a pasted page.
 MAX_NAME_LENGTH = 200
 
 
@@ -186,14 +186,43 @@ def check_name_length(what: str, value: str) -> None:
         )
 
 
+def check_context(context: Mapping[str, object]) -> dict[str, bool]:
+    """The one check of a case's context, wherever it comes from (JSON, the command line, the
+    API): every key one of ``CONTEXT_FIELDS``, every value true or false.
+
+    Raises:
+        UnknownEntityError: for an unknown key, with the closest known ones.
+        InvalidCaseError: for a key that is too long or a value that is not a boolean.
+
+    Example:
+        >>> check_context({"anticoagulants": True})
+        {'anticoagulants': True}
+        >>> check_context({"anticoagulant": True})
+        Traceback (most recent call last):
+        ...
+        tmrplan.errors.UnknownEntityError: unknown context field 'anticoagulant'; did you mean 'anticoagulants'?
+    """
+    checked: dict[str, bool] = {}
+    for key, value in context.items():
+        check_name_length("context field", key)  # a huge key is not echoed whole
+        if key not in CONTEXT_FIELDS:
+            raise UnknownEntityError("context field", key, suggest(key, list(CONTEXT_FIELDS), 3))
+        if not isinstance(value, bool):
+            raise InvalidCaseError(
+                f"context {key!r} must be true or false, not {to_short_repr(value)}"
+            )
+        checked[key] = value
+    return checked
+
+
 def parse_case(data: object, where: str = "") -> Case:
     """A case from decoded JSON in the batch line format of DESIGN.md (batch lines, reference
-    cases). Every field's type is checked here, at the JSON boundary, and values are shown cut
-    short: a region list once crashed a batch, "allow_shared_targets": "no" read as true and
-    "context": [] passed as no context (found by tests/test_properties_cases.py).
+    cases). Every field's type is checked here, at the JSON boundary, since JSON gives any type
+    anywhere; values are shown cut short.
 
     Raises:
         InvalidCaseError: naming ``where`` (if given) and the field at fault.
+        UnknownEntityError: for a context field that is not one of ``CONTEXT_FIELDS``.
 
     Example:
         >>> parse_case({"nerves": ["sural nerve"], "level": "transtibial"}).nerves
@@ -217,6 +246,10 @@ def parse_case(data: object, where: str = "") -> Case:
             )
     if not isinstance(context, dict | None):
         raise InvalidCaseError(f"{at}context must be an object, not {to_short_repr(context)}")
+    try:
+        context = check_context(context or {})
+    except InvalidCaseError as error:
+        raise InvalidCaseError(f"{at}{error}") from None
     shared = data.get("allow_shared_targets", False)
     if not isinstance(shared, bool):
         raise InvalidCaseError(
@@ -227,6 +260,6 @@ def parse_case(data: object, where: str = "") -> Case:
         level=level,
         region=data.get("region"),
         side=data.get("side"),
-        context=dict(context or {}),
+        context=context,
         allow_shared_targets=shared,
     )

@@ -16,10 +16,10 @@ from tmrplan.errors import (
     InvalidCaseError,
     UnknownEntityError,
 )
-from tmrplan.model import CONTEXT_FIELDS, Case, check_name_length, parse_case
+from tmrplan.model import CONTEXT_FIELDS, Case, check_context, parse_case
 from tmrplan.render.plan import to_json_dict, to_markdown
 from tmrplan.render.plan import to_text as to_plan_text
-from tmrplan.text import suggest, to_short_repr
+from tmrplan.text import to_short_repr
 
 if TYPE_CHECKING:
     from tmrplan.planning.planner import Planner
@@ -109,10 +109,16 @@ def plan(
 
 
 def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
-    """``KEY=yes|no`` pairs to a context dict.
+    """``KEY=yes|no`` pairs to a context dict, checked by :func:`tmrplan.model.check_context`
+    like a case from JSON or the API.
 
     Raises:
-        InvalidCaseError: for a malformed pair or unknown key (with close matches).
+        InvalidCaseError: for a malformed pair.
+        UnknownEntityError: for an unknown key (with close matches).
+
+    Example:
+        >>> parse_context(("anticoagulants=yes", "strength_needs=No"))
+        {'anticoagulants': True, 'strength_needs': False}
     """
     context: dict[str, bool] = {}
     for item in items:
@@ -121,12 +127,8 @@ def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
             raise InvalidCaseError(
                 f"context {to_short_repr(item)} must look like KEY=yes or KEY=no"
             )
-        check_name_length("context field", key)  # a huge key is not echoed whole
-        if key not in CONTEXT_FIELDS:
-            close = suggest(key, list(CONTEXT_FIELDS), 3)
-            raise UnknownEntityError("context field", key, close)
         context[key] = value.lower() in {"yes", "true"}
-    return context
+    return check_context(context)
 
 
 def _plan_batch(planner: Planner, cases: Path) -> None:
