@@ -4,12 +4,16 @@ passes as an editor's YAML reader sees it (dates as text)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 from tmrplan import paths
+from tmrplan.errors import RuleFileError
 from tmrplan.model import Severity
+from tmrplan.rules import cards
 from tmrplan.rules.cards import SCHEMA_FILE, card_schema
 
 
@@ -32,3 +36,33 @@ def test_schema_is_valid_and_every_shipped_card_passes() -> None:
 def test_schema_severities_are_the_model_s() -> None:
     severity = card_schema()["properties"]["then"]["properties"]["severity"]["enum"]
     assert severity == [s.value for s in Severity]
+
+
+def test_a_card_text_that_passed_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMRPLAN_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    card = folder / "risk_high.yaml"
+    card.write_bytes((paths.rules_dir() / "risk_high.yaml").read_bytes())
+    calls: list[str] = []
+    real = cards._check_structure
+    monkeypatch.setattr(
+        cards, "_check_structure", lambda data, fail: calls.append(data["id"]) or real(data, fail)
+    )
+    cards.load_rulebook(folder)
+    cards.load_rulebook(folder)
+    assert calls == ["TMR-RISK-HIGH"]  # once: the second load found its stamp
+    card.write_text(card.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.0"))
+    with pytest.raises(RuleFileError, match=r"version '1\.0' is not semantic"):
+        cards.load_rulebook(folder)  # an edited text is checked again
+
+
+def test_an_unwritable_cache_only_costs_a_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("TMRPLAN_CACHE", str(blocked))  # a file where the folder would be
+    assert cards.load_rulebook().cards
