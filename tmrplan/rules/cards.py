@@ -424,7 +424,7 @@ def parse_card(
     )
 
 
-def _schema_stamp(folder: Path) -> Path:
+def _schema_stamp() -> Path:
     """Where cards that passed this schema are remembered: the JSON Schema check (and the
     jsonschema import, ~0.1 s) runs once per card text, not in every process. The folder is
     named after the schema's hash, so a new schema re-checks every card; a stamp is an empty
@@ -530,7 +530,7 @@ def load_rulebook(
         raise RuleFileError("rules directory not found", path=str(folder))
     cards: list[RuleCard] = []
     seen: dict[str, Path] = {}
-    passed = _schema_stamp(folder)
+    passed = _schema_stamp()
     stamps: list[Path] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
