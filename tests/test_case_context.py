@@ -7,8 +7,11 @@ import pytest
 
 from tmrplan.cli.context import exit_code
 from tmrplan.cli.plan import parse_context
-from tmrplan.errors import InvalidCaseError, UnknownEntityError
-from tmrplan.model import check_context, parse_case
+from tmrplan.errors import InvalidCaseError, UnknownCaseFieldError, UnknownEntityError
+from tmrplan.knowledge.kb import KnowledgeBase
+from tmrplan.model import Case, check_context, parse_case
+from tmrplan.planning.planner import Planner
+from tmrplan.rules.cards import load_rulebook
 
 TYPO = "anticoagulant"
 
@@ -20,8 +23,10 @@ def error_of(call: object) -> Exception:
     return caught.value
 
 
-def test_unknown_context_field_is_one_error_everywhere() -> None:
+def test_unknown_context_field_is_one_error_everywhere(kb: KnowledgeBase) -> None:
+    planner = Planner(kb, load_rulebook(known_sources=kb.source_ids()))
     errors = [
+        error_of(lambda: planner.plan(Case(("sural nerve",), "transtibial", context={TYPO: True}))),
         error_of(lambda: parse_context((f"{TYPO}=yes",))),
         error_of(
             lambda: parse_case({"nerves": ["x"], "level": "transtibial", "context": {TYPO: True}})
@@ -29,7 +34,8 @@ def test_unknown_context_field_is_one_error_everywhere() -> None:
         error_of(lambda: check_context({TYPO: True})),
     ]
     for error in errors:
-        assert type(error) is UnknownEntityError
+        assert type(error) is UnknownCaseFieldError
+        assert isinstance(error, UnknownEntityError) and isinstance(error, InvalidCaseError)
         assert error.suggestions == ("anticoagulants",)
         assert exit_code(error) == 2
     assert len({str(e) for e in errors}) == 1

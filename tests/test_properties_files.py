@@ -29,7 +29,8 @@ from tmrplan import cli, paths
 from tmrplan.cli import context as cli_context
 from tmrplan.errors import KnowledgeBaseError, RuleFileError
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
-from tmrplan.rules.cards import REQUIRED, load_rulebook, parse_card
+from tmrplan.rules.card_schema import REQUIRED
+from tmrplan.rules.cards import load_rulebook, parse_card
 from tmrplan.rules.engine import to_ruleset
 from tmrplan.rules.facts import FACTS
 

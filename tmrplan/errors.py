@@ -72,6 +72,11 @@ class InvalidCaseError(TmrplanError):
     """A case is not plannable as given (wrong level for the limb, missing region…)."""
 
 
+class UnknownCaseFieldError(UnknownEntityError, InvalidCaseError):
+    """A case names a field that does not exist (an unknown context key): both an unknown name,
+    with close matches, and an invalid case, so every caller that refuses either refuses it."""
+
+
 class EngineError(TmrplanError):
     """The rule engine failed while evaluating facts."""
 

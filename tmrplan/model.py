@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tmrplan.errors import InvalidCaseError, UnknownEntityError
+from tmrplan.errors import InvalidCaseError, UnknownCaseFieldError
 from tmrplan.text import suggest, to_short_repr
 
 LEVEL_IDS = (
@@ -191,7 +191,8 @@ def check_context(context: Mapping[str, object]) -> dict[str, bool]:
     API): every key one of ``CONTEXT_FIELDS``, every value true or false.
 
     Raises:
-        UnknownEntityError: for an unknown key, with the closest known ones.
+        UnknownCaseFieldError: for an unknown key, with the closest known ones (an
+            UnknownEntityError and an InvalidCaseError).
         InvalidCaseError: for a key that is too long or a value that is not a boolean.
 
     Example:
@@ -200,13 +201,13 @@ def check_context(context: Mapping[str, object]) -> dict[str, bool]:
         >>> check_context({"anticoagulant": True})
         Traceback (most recent call last):
         ...
-        tmrplan.errors.UnknownEntityError: unknown context field 'anticoagulant'; did you mean 'anticoagulants'?
+        tmrplan.errors.UnknownCaseFieldError: unknown context field 'anticoagulant'; did you mean 'anticoagulants'?
     """
     checked: dict[str, bool] = {}
     for key, value in context.items():
         check_name_length("context field", key)  # a huge key is not echoed whole
         if key not in CONTEXT_FIELDS:
-            raise UnknownEntityError("context field", key, suggest(key, list(CONTEXT_FIELDS), 3))
+            raise UnknownCaseFieldError("context field", key, suggest(key, list(CONTEXT_FIELDS), 3))
         if not isinstance(value, bool):
             raise InvalidCaseError(
                 f"context {key!r} must be true or false, not {to_short_repr(value)}"

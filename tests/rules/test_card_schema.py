@@ -14,7 +14,7 @@ from tmrplan import paths
 from tmrplan.errors import RuleFileError
 from tmrplan.model import Severity
 from tmrplan.rules import cards
-from tmrplan.rules.cards import SCHEMA_FILE, card_schema
+from tmrplan.rules.card_schema import SCHEMA_FILE, card_schema
 
 
 def test_schema_is_valid_and_every_shipped_card_passes() -> None:
@@ -47,9 +47,9 @@ def test_a_card_text_that_passed_is_not_checked_again(
     card = folder / "risk_high.yaml"
     card.write_bytes((paths.rules_dir() / "risk_high.yaml").read_bytes())
     calls: list[str] = []
-    real = cards._check_structure
+    real = cards.check_structure
     monkeypatch.setattr(
-        cards, "_check_structure", lambda data, fail: calls.append(data["id"]) or real(data, fail)
+        cards, "check_structure", lambda data, fail: calls.append(data["id"]) or real(data, fail)
     )
     cards.load_rulebook(folder)
     cards.load_rulebook(folder)

@@ -29,6 +29,7 @@ from tmrplan.model import (
     Plan,
     Ref,
     Risk,
+    check_context,
     check_name_length,
 )
 from tmrplan.notice import NOTICE
@@ -37,7 +38,6 @@ from tmrplan.planning.facts import option_facts
 from tmrplan.rules.cards import RuleBook, RuleCard
 from tmrplan.rules.engine import RuleEngine
 from tmrplan.rules.outcomes import RISK_CODES, RISK_ORDER, STATUS_CODES, STATUS_ORDER
-from tmrplan.text import to_short_repr
 
 _E = TypeVar("_E", bound=Enum)
 
@@ -134,16 +134,7 @@ class Planner:
             check_name_length(what, typed)
         if case.side is not None and case.side not in SIDES:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
-        unknown_context = sorted(set(case.context) - set(CONTEXT_FIELDS))
-        if unknown_context:
-            raise InvalidCaseError(
-                f"unknown context field(s) {', '.join(map(repr, unknown_context))}; known: {', '.join(CONTEXT_FIELDS)}"
-            )
-        for key, value in case.context.items():
-            if not isinstance(value, bool):
-                raise InvalidCaseError(
-                    f"context {key!r} must be true or false, not {to_short_repr(value)}"
-                )
+        check_context(case.context)
         site = self.index.site(case.level, case.region)
         nerves = []
         for name in case.nerves:

@@ -29,7 +29,8 @@ from typing import Any
 from durable import engine as durable_engine
 
 from tmrplan.errors import EngineError
-from tmrplan.rules.cards import OPERATORS, RuleBook, RuleCard
+from tmrplan.rules.card_schema import OPERATORS
+from tmrplan.rules.cards import RuleBook, RuleCard
 
 _SESSION = "tmrplan"
 _ACTION_PREFIX = "record_flag:"
