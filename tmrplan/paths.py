@@ -49,14 +49,23 @@ def violation_queries(ontology: Path) -> list[Path]:
     return sorted((ontology / "queries").glob("*_violation.rq"))
 
 
-def validation_stamps() -> Path:
-    """Where passing validations are remembered (``TMRPLAN_CACHE`` or the user's cache dir)."""
+def _cache_base() -> Path:
     base = (
         os.environ.get("TMRPLAN_CACHE")
         or os.environ.get("XDG_CACHE_HOME")
         or str(Path.home() / ".cache")
     )
-    return Path(base) / "tmrplan" / "validated"
+    return Path(base) / "tmrplan"
+
+
+def validation_stamps() -> Path:
+    """Where passing validations are remembered (``TMRPLAN_CACHE`` or the user's cache dir)."""
+    return _cache_base() / "validated"
+
+
+def knowledge_cache() -> Path:
+    """Where indexed knowledge bases are kept between processes, beside the validation stamps."""
+    return _cache_base() / "knowledge"
 
 
 def audit_db() -> Path:

@@ -81,14 +81,7 @@ def supplying_branches(kb: KnowledgeBase, muscle: URIRef) -> list[URIRef]:
 
 def muscle_parts(kb: KnowledgeBase, muscle: URIRef) -> set[URIRef]:
     """Heads and segments of a muscle, transitively."""
-    parts: set[URIRef] = set()
-    stack = [muscle]
-    while stack:
-        for part in kb.subjects(TMR.partOf, stack.pop()):
-            if part not in parts and kb.is_a(part, TMR.Muscle):
-                parts.add(part)
-                stack.append(part)
-    return parts
+    return set(kb.closure(muscle, TMR.partOf, down=True, kind=TMR.Muscle))
 
 
 def describe_actions(kb: KnowledgeBase, muscle: URIRef) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ from rdflib.term import Node
 
 from tmrplan import paths
 from tmrplan.errors import KnowledgeBaseError
-from tmrplan.knowledge.kb import KnowledgeBase, local_name, parse_turtle_file
+from tmrplan.knowledge.kb import KnowledgeBase, local_name
+from tmrplan.knowledge.parsing import parse_turtle_file
 from tmrplan.knowledge.vocab import SH, TMR
 
 

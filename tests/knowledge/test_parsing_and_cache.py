@@ -1,0 +1,85 @@
+"""pyoxigraph parsing gives rdflib's triples; the cache of indexes is believed only when sound."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from tmrplan import paths
+from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
+from tmrplan.knowledge.parsing import load_graph
+
+
+def _indexes(kb: KnowledgeBase) -> tuple[object, ...]:
+    return (
+        kb.labels,
+        kb.alt_labels,
+        kb.types,
+        kb.level_ids,
+        kb.region_ids,
+        kb._names,
+        kb._out,
+        kb._in,
+        kb._values,
+        kb.version,
+    )
+
+
+def test_shipped_ontology_parses_to_the_triples_rdflib_reads() -> None:
+    ours, files = load_graph(paths.ontology_dir())
+    theirs = Graph()
+    for path in files:
+        theirs.parse(path, format="turtle", publicID=path.resolve().as_uri())
+    assert len(ours) == len(theirs)
+    assert isomorphic(ours, theirs)  # equal triples, blank nodes up to renaming
+    assert {t for t in ours if not any(type(x).__name__ == "BNode" for x in t)} == {
+        t for t in theirs if not any(type(x).__name__ == "BNode" for x in t)
+    }
+
+
+def test_cache_hit_gives_the_same_graph_and_indexes(tmp_path: Path) -> None:
+    fresh = load_knowledge_base(cache_dir=tmp_path)
+    assert list(tmp_path.glob("*.json"))
+    cached = load_knowledge_base(cache_dir=tmp_path)
+    assert cached._graph is None  # indexes came from the cache
+    assert _indexes(cached) == _indexes(fresh)
+    assert set(cached.graph) >= {t for t in fresh.graph if "BNode" not in repr(t)}
+    assert len(cached.graph) == len(fresh.graph)
+
+
+def _copy_ontology(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(paths.ontology_dir(), tmp_path / "ontology"))
+
+
+def test_editing_a_turtle_file_invalidates_the_cache(tmp_path: Path) -> None:
+    ontology = _copy_ontology(tmp_path)
+    before = load_knowledge_base(ontology, cache_dir=tmp_path / "cache")
+    with (ontology / "tmr.ttl").open("a", encoding="utf-8") as f:
+        f.write('\ntmr:Deltoid skos:altLabel "shoulder cap muscle"@en .\n')
+    after = load_knowledge_base(ontology, cache_dir=tmp_path / "cache")
+    assert after.version != before.version
+    assert after._graph is not None  # rebuilt, not read from the old entry
+    assert after.find("shoulder cap muscle") is not None
+
+
+def test_corrupt_or_foreign_cache_file_is_rebuilt(tmp_path: Path) -> None:
+    fresh = load_knowledge_base(cache_dir=tmp_path)
+    (entry,) = tmp_path.glob("*.json")
+    good = entry.read_bytes()
+    damaged = [
+        good[: len(good) // 2],  # truncated
+        b"\xff\xfe not json",
+        b"[]",
+        good.replace(b'"format":1', b'"format":0'),  # another layout
+        good.replace(b'"triples":[', b'"triples":[999999999,'),  # an index out of range
+        good.replace(b'"key":"', b'"key":"x'),  # another content's entry
+    ]
+    for data in damaged:
+        entry.write_bytes(data)
+        kb = load_knowledge_base(cache_dir=tmp_path)
+        assert kb._graph is not None, data[:40]  # rebuilt from the Turtle
+        assert _indexes(kb) == _indexes(fresh)
+        assert load_knowledge_base(cache_dir=tmp_path)._graph is None  # and rewritten whole
