@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyshacl import validate
 from rdflib import Graph, URIRef
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.sparql import Query
-from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from tmrplan import paths
@@ -21,6 +18,12 @@ from tmrplan.errors import KnowledgeBaseError
 from tmrplan.knowledge.kb import KnowledgeBase, local_name
 from tmrplan.knowledge.parsing import parse_turtle_file
 from tmrplan.knowledge.vocab import SH, TMR
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.sparql import Query
+
+# pyshacl and rdflib's SPARQL parser are imported where they run: a process whose knowledge base
+# is stamped valid (every plan after the first) then never pays their half second of imports.
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ def load_violation_queries(ontology: Path) -> list[ViolationQuery]:
     Raises:
         KnowledgeBaseError: naming the query file if it does not parse.
     """
+    from rdflib.plugins.sparql import prepareQuery
+
     prepared = []
     for path in paths.violation_queries(ontology):
         try:
@@ -64,6 +69,8 @@ def load_violation_queries(ontology: Path) -> list[ViolationQuery]:
 
 def run_violation_query(graph: Graph, check: ViolationQuery) -> list[Violation]:
     """Run one prepared check; each row becomes a violation."""
+    from rdflib.query import ResultRow
+
     found = []
     for row in graph.query(check.query):
         assert isinstance(row, ResultRow)  # a SELECT query yields result rows
@@ -94,6 +101,8 @@ def load_shapes(ontology: Path) -> Graph:
 
 def shacl_violations(graph: Graph, shapes: Graph) -> list[Violation]:
     """Validate ``graph`` against ``shapes``; one violation per SHACL result."""
+    from pyshacl import validate
+
     conforms, report, _ = validate(graph, shacl_graph=shapes, inference="none", advanced=True)
     if conforms:
         return []
