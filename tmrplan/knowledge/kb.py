@@ -83,6 +83,7 @@ class KnowledgeBase:
     _in: dict[URIRef, dict[URIRef, list[URIRef]]] = field(default_factory=dict)
     _values: dict[URIRef, dict[URIRef, list[str]]] = field(default_factory=dict)
     _by_type: dict[URIRef, list[URIRef]] = field(default_factory=dict)
+    _of_kind: dict[URIRef, list[URIRef]] = field(default_factory=dict)
     _graph: Graph | None = None
     _views: dict[str, nx.DiGraph] = field(default_factory=dict)
 
@@ -171,9 +172,15 @@ class KnowledgeBase:
 
     def entities(self, cls: URIRef) -> list[URIRef]:
         """All entities whose reported type is ``cls``, sorted by label (indexed at first use)."""
+        if not self._of_kind:
+            grouped: dict[URIRef, list[URIRef]] = defaultdict(list)
+            for entity, kind in self.types.items():
+                grouped[kind].append(entity)
+            self._of_kind = dict(grouped)
         found = self._by_type.get(cls)
         if found is None:
-            found = sorted((e for e in self.types if self.is_a(e, cls)), key=self.label)
+            kinds = _NERVE_KINDS if cls == _NERVE else (cls,)
+            found = sorted((e for k in kinds for e in self._of_kind.get(k, ())), key=self.label)
             self._by_type[cls] = found
         return found
 

@@ -128,7 +128,7 @@ def _checked(document: dict[str, object], key: str) -> Tables | None:
     size = len(iris)
     if not all(isinstance(i, str) for i in iris) or len(flat) % 3:
         return None
-    if not all(type(n) is int and 0 <= n < size for n in flat):
+    if set(map(type, flat)) - {int} or (flat and not 0 <= min(flat) <= max(flat) < size):
         return None
     values = []
     for entry in literals:
