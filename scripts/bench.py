@@ -11,6 +11,7 @@ Options (``make bench`` uses the defaults)::
     --scales 1,10,100   knowledge-base sizes, as multiples of the shipped one
     --budget 30         seconds Planner() may take at a synthetic size before it is given up
     --rounds 2          measured rounds of the reference cases for the baseline comparison
+    --cold-runs 10      processes per command in the cold-start comparison (0 skips it)
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import gc
 import json
 import os
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -46,6 +49,23 @@ TARGET_GROWTH = 2.0  # per-plan latency at 100x within this factor of the shippe
 TARGET_COLD_S = 2.0  # cold start at the shipped size under this many seconds
 # A size's whole child process is abandoned after this long (load, Planner() and plans).
 CHILD_TIMEOUT_S = {1: 120.0, 10: 240.0, 100: 420.0}
+# The cold-start comparison: the last commit before the restructure, against the working tree.
+BASELINE_COMMIT = "c3fb42e"
+TARGET_COLD_SPEEDUP = 3.0
+CLI = "from tmrplan.cli import main; main()"
+APP = """
+import streamlit
+try:
+    from tmrplan.planning.planner import load_planner
+except ImportError:  # the baseline's flat layout
+    from tmrplan.planner import load_planner
+load_planner()
+"""
+COLD_COMMANDS = {
+    "show FCU": ["-c", CLI, "show", "FCU"],
+    "plan (one case)": ["-c", CLI, "plan", "--nerve", "median nerve", "--level", "transhumeral"],
+    "app (streamlit + planner)": ["-c", APP],
+}
 
 COLD = """
 import time
@@ -190,8 +210,10 @@ def scale_rows(scales: list[int], budget: float) -> dict[int, dict[str, Any]]:
         timeout = CHILD_TIMEOUT_S.get(scale, 600.0)
         command = [sys.executable, str(Path(__file__).resolve()), "--child", str(directory)]
         command += ["--budget", str(budget if scale > 1 else 600.0)]
+        # A fresh cache folder: load/index is the first load of that content, not a cache read.
+        env = {**os.environ, "TMRPLAN_CACHE": tempfile.mkdtemp(prefix="tmrplan-scale-")}
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
             out, err, finished = done.stdout, done.stderr, done.returncode == 0
         except subprocess.TimeoutExpired as exc:
             out = _text(exc.stdout)
@@ -204,6 +226,7 @@ def scale_rows(scales: list[int], budget: float) -> dict[int, dict[str, Any]]:
         if not finished:
             row["error"] = (err.strip().splitlines() or ["no output"])[-1]
         rows[scale] = row
+        shutil.rmtree(env["TMRPLAN_CACHE"], ignore_errors=True)
     _print_scale(rows, budget)
     return rows
 
@@ -288,6 +311,56 @@ def _emit(**values: Any) -> None:
     print(json.dumps(values), flush=True)
 
 
+def _wall_s(tree: Path, argv: list[str], cache: Path) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMRPLAN_")}
+    env.update(PYTHONPATH=str(tree), TMRPLAN_CACHE=str(cache))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *argv], cwd=tree, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def cold_start_rows(runs: int) -> dict[str, dict[str, list[float]]]:
+    """Whole processes of ``show``, a one-case ``plan`` and the app's load, ``runs`` each, for the
+    baseline commit and the working tree, alternating so that machine load falls on both alike.
+    Each tree has its own cache folder, warmed by one unmeasured run of every command (a user's
+    second call onwards: validation stamped, and now the indexed knowledge base cached)."""
+    samples: dict[str, dict[str, list[float]]] = {
+        n: {"before": [], "after": []} for n in COLD_COMMANDS
+    }
+    with tempfile.TemporaryDirectory(prefix="tmrplan-cold-") as tmp:
+        base = Path(tmp) / "baseline"
+        base.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", BASELINE_COMMIT], cwd=ROOT, check=True, capture_output=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+        trees = {
+            "before": (base, Path(tmp) / "cache-before"),
+            "after": (ROOT, Path(tmp) / "cache-after"),
+        }
+        for tree, cache in trees.values():
+            for argv in COLD_COMMANDS.values():
+                _wall_s(tree, argv, cache)
+        for _ in range(runs):
+            for name, argv in COLD_COMMANDS.items():
+                for side, (tree, cache) in trees.items():
+                    samples[name][side].append(_wall_s(tree, argv, cache))
+        shutil.rmtree(base, ignore_errors=True)
+    print()
+    print(f"cold start, whole processes ({runs} each; baseline {BASELINE_COMMIT} vs working tree)")
+    print(
+        f"  {'command':<28}{'before median':>14}{'p95':>8}{'after median':>14}{'p95':>8}{'speed-up':>10}"
+    )
+    for name, sides in samples.items():
+        before, after = sides["before"], sides["after"]
+        ratio = statistics.median(before) / statistics.median(after)
+        print(
+            f"  {name:<28}{statistics.median(before):>13.2f}s{p95(before):>7.2f}s"
+            f"{statistics.median(after):>13.2f}s{p95(after):>7.2f}s{ratio:>9.1f}x"
+        )
+    return samples
+
+
 def child(directory: Path, budget: float) -> None:
     """Measure one knowledge-base size in this (fresh) process, one JSON line per phase."""
     t0 = time.perf_counter()
@@ -358,12 +431,27 @@ def child(directory: Path, budget: float) -> None:
 
 
 # ---------------------------------------------------------------------- 4. targets
-def targets(cold_s: float, versus: dict[str, float], rows: dict[int, dict[str, Any]]) -> None:
+def targets(
+    cold_s: float,
+    versus: dict[str, float],
+    rows: dict[int, dict[str, Any]],
+    cold: dict[str, dict[str, list[float]]],
+) -> None:
     def verdict(ok: bool | None) -> str:
         return "not measured" if ok is None else "MET" if ok else "MISSED"
 
     print()
     print("targets")
+    for name in ("show FCU", "plan (one case)"):
+        if name in cold:
+            ratio = statistics.median(cold[name]["before"]) / statistics.median(cold[name]["after"])
+            print(
+                f"  {name} process ≥ {TARGET_COLD_SPEEDUP:.0f}x faster than {BASELINE_COMMIT}: {verdict(ratio >= TARGET_COLD_SPEEDUP)} ({ratio:.1f}x)"
+            )
+    if "app (streamlit + planner)" in cold:
+        app = cold["app (streamlit + planner)"]
+        slower = statistics.median(app["after"]) <= statistics.median(app["before"]) * 1.1
+        print(f"  app cold start no slower (within 10 %): {verdict(slower)}")
     ratio = versus["ratio_median"]
     print(
         f"  planner ≥ {TARGET_RATIO:.0f}x faster than the SPARQL baseline per plan: {verdict(ratio >= TARGET_RATIO)}"
@@ -399,6 +487,7 @@ def main() -> None:
         "--budget", type=float, default=30.0, help="seconds for Planner() at a size"
     )
     parser.add_argument("--rounds", type=int, default=2, help="baseline comparison rounds")
+    parser.add_argument("--cold-runs", type=int, default=10, help="processes per cold command")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -416,7 +505,8 @@ def main() -> None:
     versus = versus_baseline(planner, rulebook, cases, args.rounds)
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     rows = scale_rows(scales, args.budget) if scales else {}
-    targets(cold_s, versus, rows)
+    cold = cold_start_rows(args.cold_runs) if args.cold_runs > 0 else {}
+    targets(cold_s, versus, rows, cold)
     print()
     print(
         f"machine: {len(os.sched_getaffinity(0))} CPUs, {_cpu_model()}, Python {sys.version.split()[0]}, {sys.platform}"
