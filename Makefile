@@ -46,10 +46,13 @@ typecheck: $(STAMP)
 TMRPLAN_SEMVER_BASE ?= $(shell git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && echo HEAD~1 || echo HEAD)
 export TMRPLAN_SEMVER_BASE
 
-unit: $(STAMP) $(BROWSER)
-	$(BIN)/python -m pytest -q
+# The fast tier: every test but the `system` ones (wheel, browser, load, killed writers, stress).
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not system"
 
-test: lint typecheck check unit
+# Everything, the system tier included, in one pytest run (one summary of the property inputs).
+test: lint typecheck check $(BROWSER)
+	$(BIN)/python -m pytest -q
 
 e2e: $(STAMP) $(BROWSER)
 	$(BIN)/python -m pytest -q tests/system/browser

@@ -12,6 +12,7 @@ from tmrplan import paths
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SYSTEM = Path(__file__).parent / "system"
 # The framework every fixture ontology shares with the shipped one: vocabulary, shapes, checks.
 FRAMEWORK = [
     "tmr.ttl",
@@ -36,6 +37,17 @@ def copy_framework(target: Path) -> Path:
         else:
             shutil.copy(src, dst)
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/system (wheel, browser, load, killed writers) as ``system``.
+
+    Here rather than in tests/system/conftest.py: with ``--doctest-modules`` a third module named
+    ``conftest`` on the path collides with the browser tests' own at collection.
+    """
+    for item in items:
+        if SYSTEM in item.path.parents:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture(scope="session")

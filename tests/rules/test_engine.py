@@ -77,6 +77,7 @@ def random_facts(rng: random.Random) -> dict[str, object]:
     return facts
 
 
+@pytest.mark.system
 def test_stress_80_threads_match_one_thread(engine: RuleEngine) -> None:
     """80 threads (10x the engine issue's 8) share one engine; every result matches one thread.
 
