@@ -264,9 +264,9 @@ class KnowledgeBase:
         down: bool = False,
         kind: URIRef | None = None,
         pick: Callable[[list[URIRef]], URIRef] | None = None,
-    ) -> list[URIRef]:
-        """Everything above ``entity`` along ``relation`` (or below it, with ``down``), nearest
-        first and without ``entity`` itself.
+    ) -> dict[URIRef, int]:
+        """Everything above ``entity`` along ``relation`` (or below it, with ``down``), each with
+        the fewest steps to it: nearest first, without ``entity`` itself.
 
         Args:
             entity: where to start.
@@ -280,24 +280,25 @@ class KnowledgeBase:
 
         Example:
             >>> kb = load_knowledge_base()
-            >>> [kb.label(r) for r in kb.closure(TMR.Forearm, TMR.partOf, kind=TMR.Region)]
-            []
+            >>> [kb.label(r) for r in kb.closure(TMR.SingleDigit, TMR.partOf, kind=TMR.Region)]
+            ['digits of the hand']
             >>> TMR.Forearm in kb.closure(TMR.UpperLimb, TMR.partOf, down=True)
             True
+            >>> kb.closure(TMR.FemoralNerve, TMR.branchOf)[TMR.LumbarPlexus]
+            1
         """
-        seen = {entity}
-        found: list[URIRef] = []
+        found: dict[URIRef, int] = {}
         queue = deque([entity])
         while queue:
             at = queue.popleft()
+            depth = found.get(at, 0) + 1
             steps = self.subjects(relation, at) if down else self.objects(at, relation)
             nexts = [n for n in steps if kind is None or self.is_a(n, kind)]
             if pick is not None and nexts:
                 nexts = [pick(nexts)]
             for n in nexts:
-                if n not in seen:
-                    seen.add(n)
-                    found.append(n)
+                if n not in found and n != entity:
+                    found[n] = depth
                     queue.append(n)
         return found
 
@@ -329,7 +330,7 @@ class KnowledgeBase:
 
     def region_ancestors(self, region: URIRef) -> list[URIRef]:
         """The regions (not limbs) that contain this one, nearest first."""
-        return self.closure(region, TMR.partOf, kind=TMR.Region, pick=lambda ps: ps[0])
+        return list(self.closure(region, TMR.partOf, kind=TMR.Region, pick=lambda ps: ps[0]))
 
     def limb_of(self, region: URIRef) -> URIRef | None:
         """The limb (or the trunk) a region belongs to."""
