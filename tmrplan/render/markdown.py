@@ -106,5 +106,5 @@ def _bullets(bullets: Bullets, depth: int) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    # A Markdown table row is one line.
-    return " ".join(text.split("\n"))
+    # A Markdown table row is one line: a cell's lines are joined with a middle dot.
+    return " · ".join(text.split("\n"))

@@ -1,4 +1,5 @@
-"""PDF export: a small document class over fpdf2, and a plan rendered with it.
+"""The PDF backend: a :class:`~tmrplan.render.document.Document` drawn by a small document class
+over fpdf2, with the stamp atop and the intended-use footer at the foot of every page.
 
 Only this module imports ``fpdf``. Labels are data: every string is drawn as literal text, never
 parsed as Markdown or HTML, so a label such as ``<b>`` or ``**x**`` prints exactly as written.
@@ -8,10 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import matplotlib
 from fpdf import FPDF
@@ -19,8 +17,19 @@ from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from tmrplan import __version__
-from tmrplan.model import Flag, Plan
-from tmrplan.notice import preview_notice
+from tmrplan.model import Plan
+from tmrplan.render.document import (
+    Bullets,
+    Document,
+    Heading,
+    Inline,
+    PageBreak,
+    Paragraph,
+    Quote,
+    Span,
+    Table,
+)
+from tmrplan.render.plan import PLAN_FOOTER, plan_document
 
 # DejaVu Sans covers arrows, dashes and accented letters; fpdf2's core fonts are Latin-1 only.
 # matplotlib ships it, so nothing is fetched at run time.
@@ -34,20 +43,7 @@ _HEADING_SIZES = {1: 16.0, 2: 13.0, 3: 10.5}
 _LINK_COLOUR = (0, 70, 160)
 _GREY = 90
 
-PLAN_FOOTER = (
-    "For pre-operative planning and teaching: options with their basis, not directives; "
-    "not for intra-operative use."
-)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A run of text in a paragraph or bullet: plain, bold, or a link that opens ``url``."""
-
-    text: str
-    url: str | None = None
-    bold: bool = False
-
+__all__ = ["PLAN_FOOTER", "PdfDocument", "plan_to_pdf", "to_pdf"]
 
 Text = str | Span
 
@@ -99,7 +95,7 @@ class PdfDocument:
     Example:
         >>> doc = PdfDocument("Demo", stamp="demo", footer="for testing", created=dt.date(2026, 1, 2))
         >>> doc.heading("Nerves → muscles", 1)
-        >>> doc.paragraph("Plain ", Span("bold", bold=True), " and ", Span("a link", url="https://doi.org/10.1/x"))
+        >>> doc.paragraph("Plain ", Span("bold", bold=True), " and ", Span("a link", link="https://doi.org/10.1/x"))
         >>> doc.table(["#", "option"], [["1", "<script> stays text"]])
         >>> doc.to_bytes()[:5]
         b'%PDF-'
@@ -193,16 +189,18 @@ class PdfDocument:
                 pdf.set_font(_FAMILY, "B" if span.bold else "", _BASE_SIZE)
                 # Each write() starts its own line breaking, so a span whose first word does not
                 # fit would be split mid-word (a DOI, say); start a new line for it instead.
-                first_word = span.text.split(" ", 1)[0]
+                # A no-break space keeps a link's words ("DOI", "PMID" and the identifier) together.
+                words = span.text.replace(" ", "\u00a0") if span.link else span.text
+                first_word = words.split(" ", 1)[0]
                 width = pdf.get_string_width(first_word) + 2 * pdf.c_margin  # write() pads
                 if pdf.x > pdf.l_margin and pdf.x + width > pdf.w - pdf.r_margin:
                     pdf.ln(_LINE)
-                if span.url:
+                if span.link:
                     pdf.set_text_color(*_LINK_COLOUR)
-                    pdf.write(_LINE, span.text, link=span.url)
+                    pdf.write(_LINE, words, link=span.link)
                     pdf.set_text_color(0)
                 else:
-                    pdf.write(_LINE, span.text)
+                    pdf.write(_LINE, words)
             pdf.set_font(_FAMILY, "", _BASE_SIZE)
             pdf.ln(_LINE)
         finally:
@@ -210,11 +208,57 @@ class PdfDocument:
 
 
 # ---------------------------------------------------------------------------------------------
-# plans
+# documents
+
+
+def to_pdf(document: Document) -> bytes:
+    """A document as PDF bytes; the same document (with its ``created`` date) gives the same bytes.
+
+    Example:
+        >>> from tmrplan.render.document import Heading, Paragraph, spans
+        >>> doc = Document("t", (Heading(1, "T"), Paragraph(spans("x"))), created=dt.date(2026, 1, 2))
+        >>> to_pdf(doc)[:5]
+        b'%PDF-'
+    """
+    pdf = PdfDocument(
+        document.title,
+        stamp=document.stamp,
+        footer=document.footer,
+        created=document.created or dt.date.today(),
+    )
+    for block in document.blocks:
+        if isinstance(block, Heading):
+            words = block.text if isinstance(block.text, str) else _plain(block.text)
+            pdf.heading(words, block.level)
+        elif isinstance(block, Paragraph):
+            pdf.paragraph(*block.spans)
+        elif isinstance(block, Bullets):
+            _bullets(pdf, block, 1)
+        elif isinstance(block, Table):
+            pdf.table(block.header, block.rows, block.widths)
+        elif isinstance(block, Quote):
+            for paragraph in block.paragraphs:
+                pdf.paragraph(*paragraph)
+        elif isinstance(block, PageBreak):
+            pdf.new_page()
+    return pdf.to_bytes()
+
+
+def _bullets(pdf: PdfDocument, bullets: Bullets, level: int) -> None:
+    if not bullets.items and bullets.empty:
+        pdf.bullet(bullets.empty, level=level)
+    for item in bullets.items:
+        pdf.bullet(*item.spans, level=level)
+        if item.nested:
+            _bullets(pdf, item.nested, level + 1)
+
+
+def _plain(parts: Inline) -> str:
+    return "".join(s.text for s in parts)
 
 
 def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
-    """A plan as a PDF, with the same content as ``report.to_markdown`` and clickable citations.
+    """A plan as a PDF: the same document as ``render.plan.to_markdown``, with clickable citations.
 
     Args:
         plan: the plan to render.
@@ -230,129 +274,4 @@ def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
         >>> plan_to_pdf(plan, dt.date(2026, 1, 2)).startswith(b"%PDF-")
         True
     """
-    case = plan.case
-    stamp = (
-        ("PREVIEW (unapproved rule cards) · " if plan.is_preview else "")
-        + f"TMR planning options · knowledge base {plan.kb_version} · rules {plan.rules_version}"
-        f" · exported {exported_on.isoformat()}"
-    )
-    doc = PdfDocument(
-        f"TMR planning options: {', '.join(case.nerves)} ({case.level})",
-        stamp=stamp,
-        footer=PLAN_FOOTER,
-        created=exported_on,
-    )
-    doc.heading("TMR planning options" + (" — PREVIEW" if plan.is_preview else ""), 1)
-    if preview := preview_notice(plan):
-        doc.paragraph(Span(preview, bold=True))
-    doc.paragraph(Span("Intended use: ", bold=True), plan.notice)
-    doc.heading("Case", 2)
-    doc.bullet(Span("Nerves: ", bold=True), ", ".join(case.nerves))
-    doc.bullet(Span("Level: ", bold=True), case.level)
-    doc.bullet(Span("Region: ", bold=True), case.region or "not stated")
-    doc.bullet(Span("Side: ", bold=True), case.side or "not stated")
-    stated = ", ".join(f"{k} = {'yes' if v else 'no'}" for k, v in case.context.items())
-    doc.bullet(Span("Context: ", bold=True), stated or "none stated")
-    doc.bullet(
-        Span("Shared targets allowed: ", bold=True), "yes" if case.allow_shared_targets else "no"
-    )
-    doc.bullet(Span("Knowledge base: ", bold=True), plan.kb_version)
-    doc.bullet(Span("Rules: ", bold=True), plan.rules_version)
-    doc.bullet(Span("Exported on: ", bold=True), exported_on.isoformat())
-
-    for nerve in plan.nerves:
-        doc.heading(nerve.nerve.label, 2)
-        doc.paragraph(
-            f"Neuroma in the {nerve.region.label}. Conflict-free assignment: "
-            + (f"option {nerve.assigned_rank}." if nerve.assigned_rank else "none available.")
-        )
-        doc.table(
-            [
-                "#",
-                "donor branch → target muscle",
-                "donor status",
-                "strength-loss risk",
-                "evidence",
-                "flags",
-            ],
-            [
-                [
-                    str(o.rank),
-                    f"{o.donor_nerve.label} → {o.target_muscle.label}"
-                    + ("\n(assigned)" if o.rank == nerve.assigned_rank else ""),
-                    o.donor_status.value,
-                    o.strength_loss_risk.value,
-                    "; ".join(e["evidence_type"] for e in o.evidence) or "anatomy only",
-                    "\n".join(f"{f.rule_id} ({f.severity.value})" for f in o.flags),
-                ]
-                for o in nerve.options
-            ],
-            widths=(7, 48, 17, 24, 21, 63),  # mm on A4; "strength-loss" and rule ids stay whole
-        )
-        for o in nerve.options:
-            assigned = " (assigned)" if o.rank == nerve.assigned_rank else ""
-            doc.heading(
-                f"Option {o.rank}{assigned}: {o.donor_nerve.label} → {o.target_muscle.label}", 3
-            )
-            doc.paragraph(
-                Span("Ranking keys: ", bold=True),
-                ", ".join(f"{k} = {v}" for k, v in o.sort_keys.items()),
-            )
-            for flag in o.flags:
-                doc.bullet(*_flag(flag))
-            for e in o.evidence:
-                doc.bullet(Span(f"Published ({e['evidence_type']}): ", bold=True), e["label"])
-                for source in e["sources"]:
-                    doc.bullet(*_cite(source), level=2)
-
-    if plan.case_flags:
-        doc.heading("Case flags", 2)
-        for flag in plan.case_flags:
-            doc.bullet(*_flag(flag))
-    for title, items in (
-        ("Alternatives", plan.alternatives),
-        ("Instructions", plan.instructions),
-        ("Risks", plan.risks),
-    ):
-        if items:
-            doc.heading(title, 2)
-            for item in items:
-                phase = f" ({item['phase']})" if item.get("phase") else ""
-                doc.bullet(Span(item["label"], bold=True), f"{phase}: {item.get('text') or ''}")
-                for source in item.get("sources", ()):
-                    doc.bullet(*_cite(source), level=2)
-    doc.heading("Unknowns", 2)
-    for unknown in plan.unknowns or ("none",):
-        doc.bullet(unknown)
-    return doc.to_bytes()
-
-
-def _flag(flag: Flag) -> list[Text]:
-    """A flag with its basis; the severity is a word, never a colour alone."""
-    notes = f" [{'; '.join(flag.notes)}]" if flag.notes else ""
-    facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items()) or "none"
-    return [
-        Span(flag.severity.value.upper(), bold=True),
-        f" {flag.rule_id} v{flag.rule_version}: {flag.message}{notes}"
-        f" (facts: {facts}; sources: {', '.join(flag.sources) or 'none'})",
-    ]
-
-
-def _cite(source: dict[str, Any]) -> list[Text]:
-    """A source's label with its DOI and PMID as text that is also a link."""
-    parts: list[Text] = [source["label"]]
-    links = []
-    # A no-break space keeps "DOI"/"PMID" on the same line as the identifier.
-    if source.get("doi"):
-        doi = str(source["doi"])
-        links.append(Span(f"DOI\u00a0{doi}", url="https://doi.org/" + quote(doi, safe="/()")))
-    if source.get("pmid"):
-        pmid = str(source["pmid"])
-        links.append(
-            Span(f"PMID\u00a0{pmid}", url=f"https://pubmed.ncbi.nlm.nih.gov/{quote(pmid)}/")
-        )
-    for i, link in enumerate(links):
-        parts += [" (" if i == 0 else " · ", link]
-    if links:
-        parts.append(")")
-    return parts
+    return to_pdf(plan_document(plan, exported_on))

@@ -1,5 +1,9 @@
-"""Render plans: JSON-ready dicts, plain text and Markdown. Every rendering carries the versions,
-the unknowns and the intended-use notice; none shows a single directive or a numeric score."""
+"""Plans as JSON-ready dicts and as documents: one :class:`~tmrplan.render.document.Document`
+per plan for the Markdown and PDF exports, and a compact one for the terminal.
+
+Every rendering carries the versions, the unknowns and the intended-use notice; none shows a
+single directive or a numeric score.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,30 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from tmrplan.model import Flag, Option, Plan
-from tmrplan.notice import preview_notice
-from tmrplan.text import escape_markdown
+from tmrplan.model import NervePlan, Option, Plan
+from tmrplan.render import markdown, text
+from tmrplan.render.document import (
+    Block,
+    Bullets,
+    Document,
+    Heading,
+    Item,
+    Paragraph,
+    Span,
+    Table,
+    cite,
+    fixed,
+    flag_line,
+    flag_spans,
+    notice_blocks,
+    spans,
+    term,
+)
+
+PLAN_FOOTER = (
+    "For pre-operative planning and teaching: options with their basis, not directives; "
+    "not for intra-operative use."
+)
 
 
 def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
@@ -73,136 +98,234 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _flag_line(flag: Flag) -> str:
-    notes = f" [{'; '.join(flag.notes)}]" if flag.notes else ""
-    return (
-        f"{flag.severity.value.upper()} {flag.rule_id} v{flag.rule_version}: {flag.message}{notes}"
-    )
-
-
 def to_text(plan: Plan, options_per_nerve: int | None = None) -> str:
-    """A terminal rendering: each nerve's options with status, risk, evidence and flags."""
+    """A terminal rendering: each nerve's options with status, risk, evidence and flags.
+
+    Args:
+        plan: the plan to render.
+        options_per_nerve: show at most this many options per nerve (all when None).
+
+    Example:
+        >>> from tmrplan.planning.planner import load_planner
+        >>> from tmrplan.model import Case
+        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
+        >>> to_text(plan, 1).splitlines()[0]
+        'TMR options — sural nerve — transtibial'
+    """
+    return text.to_text(terminal_document(plan, options_per_nerve)).rstrip() + "\n"
+
+
+def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Document:
+    """The compact terminal view of a plan: one line per option, blank lines between nerves."""
     case = plan.case
     where = case.level if case.level != "none" else f"intact limb, {case.region}"
-    lines = [
-        f"TMR options — {', '.join(case.nerves)} — {where}"
-        + (f", {case.side}" if case.side else ""),
-        f"knowledge base {plan.kb_version} · rules {plan.rules_version}",
-        *([preview] if (preview := preview_notice(plan)) else []),
-        plan.notice,
-        "",
+    blocks: list[Block] = [
+        _line(
+            f"TMR options — {', '.join(case.nerves)} — {where}"
+            + (f", {case.side}" if case.side else "")
+        ),
+        _line(f"knowledge base {plan.kb_version} · rules {plan.rules_version}"),
+        *notice_blocks(plan),
+        _line(""),
     ]
     for nerve in plan.nerves:
         assigned = (
             f"assignment: option {nerve.assigned_rank}" if nerve.assigned_rank else "no assignment"
         )
-        lines.append(
-            f"{nerve.nerve.label} (neuroma in the {nerve.region.label}) — {len(nerve.options)} options; {assigned}"
+        blocks.append(
+            _line(
+                f"{nerve.nerve.label} (neuroma in the {nerve.region.label}) — "
+                f"{len(nerve.options)} options; {assigned}"
+            )
         )
         shown = nerve.options[:options_per_nerve] if options_per_nerve else nerve.options
         for option in shown:
             mark = "*" if option.rank == nerve.assigned_rank else " "
             evidence = f"; published: {len(option.evidence)}" if option.evidence else ""
-            lines.append(
-                f" {mark}{option.rank:>2}. {option.donor_nerve.label} → {option.target_muscle.label}"
-                f"  [donor {option.donor_status.value}; strength-loss risk {option.strength_loss_risk.value}{evidence}]"
+            blocks.append(
+                _line(
+                    f" {mark}{option.rank:>2}. {_pair(option)}  [donor {option.donor_status.value}; "
+                    f"strength-loss risk {option.strength_loss_risk.value}{evidence}]"
+                )
             )
-            for flag in option.flags:
-                if flag.severity.value != "info":
-                    lines.append(f"       {_flag_line(flag)}")
+            blocks += [
+                _line(f"       {flag_line(flag)}")
+                for flag in option.flags
+                if flag.severity.value != "info"
+            ]
         if options_per_nerve and len(nerve.options) > options_per_nerve:
-            lines.append(
-                f"     … {len(nerve.options) - options_per_nerve} more (use --all or --format json)"
-            )
-        lines.append("")
+            hidden = len(nerve.options) - options_per_nerve
+            blocks.append(_line(f"     … {hidden} more (use --all or --format json)"))
+        blocks.append(_line(""))
     if plan.case_flags:
-        lines.append("Case:")
-        lines += [f"  {_flag_line(f)}" for f in plan.case_flags]
+        blocks.append(_line("Case:"))
+        blocks.append(_bullets([spans(flag_line(f)) for f in plan.case_flags], marker=""))
     if plan.alternatives:
-        lines.append("Alternatives: " + "; ".join(a["label"] for a in plan.alternatives))
+        blocks.append(_line("Alternatives: " + "; ".join(a["label"] for a in plan.alternatives)))
     if plan.unknowns:
-        lines.append("Unknowns:")
-        lines += [f"  - {u}" for u in plan.unknowns]
-    lines.append(
-        "Ranking keys: donor status, strength-loss risk, published pattern, region distance, nerve distance, warnings, name."
+        blocks.append(_line("Unknowns:"))
+        blocks.append(_bullets([spans(u) for u in plan.unknowns]))
+    blocks.append(
+        _line(
+            "Ranking keys: donor status, strength-loss risk, published pattern, region distance, "
+            "nerve distance, warnings, name."
+        )
     )
-    return "\n".join(lines).rstrip() + "\n"
+    return Document(_title(plan), tuple(blocks))
 
 
 def to_markdown(plan: Plan, exported_on: date | None = None) -> str:
-    """A Markdown report with every option's basis, for the record (stamped with its date)."""
+    """A Markdown report with every option's basis, for the record (stamped with its date).
+
+    Example:
+        >>> from tmrplan.planning.planner import load_planner
+        >>> from tmrplan.model import Case
+        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
+        >>> to_markdown(plan).splitlines()[0]
+        '# TMR planning options — PREVIEW'
+    """
+    return markdown.to_markdown(plan_document(plan, exported_on))
+
+
+def plan_document(plan: Plan, exported_on: date | None = None) -> Document:
+    """The full report of a plan, the same for the Markdown and the PDF export: the notices,
+    the case, each nerve's options table and every option's basis, then the case flags,
+    alternatives, instructions, risks and unknowns.
+
+    Args:
+        plan: the plan to render.
+        exported_on: the export date, stamped in the case section and on every PDF page.
+    """
     case = plan.case
-    out = [
-        "# TMR planning options" + (" — PREVIEW" if plan.is_preview else ""),
-        "",
-        *([f"> **{preview}**", ">"] if (preview := preview_notice(plan)) else []),
-        f"> {plan.notice}",
-        "",
-        f"- **Case:** nerves {', '.join(case.nerves)}; level `{case.level}`"
-        + (f"; region `{case.region}`" if case.region else "")
-        + (f"; side {case.side}" if case.side else "; side not stated"),
-        f"- **Knowledge base:** `{plan.kb_version}` · **Rules:** `{plan.rules_version}`",
-        *([f"- **Exported:** {exported_on.isoformat()}"] if exported_on else []),
-        "",
+    preview = " — PREVIEW" if plan.is_preview else ""
+    stated = ", ".join(f"{k} = {'yes' if v else 'no'}" for k, v in case.context.items())
+    facts = [
+        ("Nerves: ", ", ".join(case.nerves)),
+        ("Level: ", case.level),
+        ("Region: ", case.region or "not stated"),
+        ("Side: ", case.side or "not stated"),
+        ("Context: ", stated or "none stated"),
+        ("Shared targets allowed: ", "yes" if case.allow_shared_targets else "no"),
+        ("Knowledge base: ", plan.kb_version),
+        ("Rules: ", plan.rules_version),
+        *([("Exported on: ", exported_on.isoformat())] if exported_on else []),
+    ]
+    blocks: list[Block] = [
+        Heading(1, (fixed("TMR planning options" + preview),)),
+        *notice_blocks(plan),
+        Heading(2, (fixed("Case"),)),
+        _bullets([(term(k), Span(v)) for k, v in facts]),
     ]
     for nerve in plan.nerves:
-        out += [f"## {nerve.nerve.label}", ""]
-        out.append(
-            f"Neuroma in the {nerve.region.label}. Conflict-free assignment: "
-            + (f"option {nerve.assigned_rank}." if nerve.assigned_rank else "none available.")
-        )
-        out += [
-            "",
-            "| # | donor branch → target | donor status | strength-loss risk | evidence | flags |",
-            "|---|---|---|---|---|---|",
-        ]
-        for o in nerve.options:
-            flags = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in o.flags)
-            evidence = "; ".join(e["evidence_type"] for e in o.evidence) or "anatomy only"
-            mark = " (assigned)" if o.rank == nerve.assigned_rank else ""
-            out.append(
-                f"| {o.rank}{mark} | {escape_markdown(o.donor_nerve.label)} → {escape_markdown(o.target_muscle.label)} | {o.donor_status.value}"
-                f" | {o.strength_loss_risk.value} | {escape_markdown(evidence)} | {escape_markdown(flags)} |"
-            )
-        out.append("")
-        for o in nerve.options:
-            out.append(
-                f"### Option {o.rank}: {escape_markdown(o.donor_nerve.label)} → {escape_markdown(o.target_muscle.label)}"
-            )
-            out.append("")
-            out.append("Ranking keys: " + ", ".join(f"{k} = {v}" for k, v in o.sort_keys.items()))
-            out.append("")
-            for flag in o.flags:
-                facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items())
-                out.append(
-                    f"- **{flag.severity.value}** {flag.rule_id} v{flag.rule_version}: {escape_markdown(flag.message)}"
-                    f" _(facts: {facts}; sources: {', '.join(flag.sources)})_"
-                )
-            for e in o.evidence:
-                cites = "; ".join(_cite(s) for s in e["sources"])
-                out.append(
-                    f"- Published ({e['evidence_type']}): {escape_markdown(e['label'])} — {cites}"
-                )
-            out.append("")
+        blocks += _nerve_blocks(nerve)
     if plan.case_flags:
-        out += ["## Case flags", ""] + [f"- {_flag_line(f)}" for f in plan.case_flags] + [""]
-    for title, items in (
+        blocks += [
+            Heading(2, (fixed("Case flags"),)),
+            _bullets([tuple(flag_spans(f)) for f in plan.case_flags]),
+        ]
+    for title, entries in (
         ("Alternatives", plan.alternatives),
         ("Instructions", plan.instructions),
         ("Risks", plan.risks),
     ):
-        if items:
-            out += [f"## {title}", ""]
-            for item in items:
-                phase = f" ({item['phase']})" if item.get("phase") else ""
-                out.append(
-                    f"- **{escape_markdown(item['label'])}**{phase}: {escape_markdown(item.get('text') or '')}"
+        if entries:
+            items = []
+            for entry in entries:
+                phase = f" ({entry['phase']})" if entry.get("phase") else ""
+                sources = [tuple(cite(s)) for s in entry.get("sources", ())]
+                items.append(
+                    Item(
+                        (
+                            Span(entry["label"], bold=True),
+                            Span(f"{phase}: {entry.get('text') or ''}"),
+                        ),
+                        _bullets(sources) if sources else None,
+                    )
                 )
-            out.append("")
-    out += ["## Unknowns", ""] + [f"- {u}" for u in plan.unknowns or ["none"]] + [""]
-    return "\n".join(out)
+            blocks += [Heading(2, (fixed(title),)), Bullets(tuple(items))]
+    blocks += [
+        Heading(2, (fixed("Unknowns"),)),
+        Bullets(tuple(Item(spans(u)) for u in plan.unknowns), empty="none"),
+    ]
+    stamp = (
+        ("PREVIEW (unapproved rule cards) · " if plan.is_preview else "")
+        + f"TMR planning options · knowledge base {plan.kb_version} · rules {plan.rules_version}"
+        + (f" · exported {exported_on.isoformat()}" if exported_on else "")
+    )
+    return Document(
+        _title(plan), tuple(blocks), stamp=stamp, footer=PLAN_FOOTER, created=exported_on
+    )
 
 
-def _cite(source: dict[str, Any]) -> str:
-    ids = " ".join(f"{k.upper()} {source[k]}" for k in ("doi", "pmid") if k in source)
-    return f"{escape_markdown(source['label'])}{' (' + ids + ')' if ids else ''}"
+def _nerve_blocks(nerve: NervePlan) -> list[Block]:
+    assignment = f"option {nerve.assigned_rank}." if nerve.assigned_rank else "none available."
+    blocks: list[Block] = [
+        Heading(2, spans(nerve.nerve.label)),
+        Paragraph(
+            (
+                fixed("Neuroma in the "),
+                Span(nerve.region.label),
+                fixed(f". Conflict-free assignment: {assignment}"),
+            )
+        ),
+        Table(
+            (
+                "#",
+                "donor branch → target muscle",
+                "donor status",
+                "strength-loss risk",
+                "evidence",
+                "flags",
+            ),
+            tuple(
+                (
+                    str(o.rank),
+                    _pair(o) + ("\n(assigned)" if o.rank == nerve.assigned_rank else ""),
+                    o.donor_status.value,
+                    o.strength_loss_risk.value,
+                    "; ".join(e["evidence_type"] for e in o.evidence) or "anatomy only",
+                    "\n".join(f"{f.rule_id} ({f.severity.value})" for f in o.flags),
+                )
+                for o in nerve.options
+            ),
+            widths=(7, 48, 17, 24, 21, 63),  # mm on A4; "strength-loss" and rule ids stay whole
+        ),
+    ]
+    for o in nerve.options:
+        assigned = " (assigned)" if o.rank == nerve.assigned_rank else ""
+        evidence = [
+            Item(
+                (term(f"Published ({e['evidence_type']}): "), Span(e["label"])),
+                _bullets([tuple(cite(s)) for s in e["sources"]]),
+            )
+            for e in o.evidence
+        ]
+        blocks += [
+            Heading(3, (fixed(f"Option {o.rank}{assigned}: "), Span(_pair(o)))),
+            Paragraph(
+                (
+                    term("Ranking keys: "),
+                    Span(", ".join(f"{k} = {v}" for k, v in o.sort_keys.items())),
+                )
+            ),
+        ]
+        items = [Item(tuple(flag_spans(f))) for f in o.flags] + evidence
+        if items:
+            blocks.append(Bullets(tuple(items)))
+    return blocks
+
+
+def _title(plan: Plan) -> str:
+    return f"TMR planning options: {', '.join(plan.case.nerves)} ({plan.case.level})"
+
+
+def _pair(option: Option) -> str:
+    return f"{option.donor_nerve.label} → {option.target_muscle.label}"
+
+
+def _line(words: str) -> Paragraph:
+    return Paragraph((Span(words),))
+
+
+def _bullets(lines: list[tuple[Span, ...]], marker: str = "-") -> Bullets:
+    return Bullets(tuple(Item(line) for line in lines), marker=marker)
