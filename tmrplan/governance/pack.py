@@ -17,10 +17,26 @@ from tmrplan.knowledge.describe import describe_source
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.planning.planner import Planner
 from tmrplan.planning.sweep import fire_counts, plan_all, sweep_cases
+from tmrplan.render import markdown
+from tmrplan.render.document import (
+    Block,
+    Bullets,
+    Document,
+    Heading,
+    Inline,
+    Item,
+    PageBreak,
+    Paragraph,
+    Span,
+    Table,
+    cite,
+    fixed,
+    spans,
+    term,
+)
 from tmrplan.rules.cards import RuleCard
 from tmrplan.rules.ledger import LedgerEntry, load_ledger
 from tmrplan.rules.selftest import TestResult, run_card_tests
-from tmrplan.text import escape_markdown as md
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,7 @@ class CardSheet:
     fired: int
     sources: tuple[str, ...]
     ledger: tuple[LedgerEntry, ...]
+    citations: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,15 +72,18 @@ def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePa
     ledger = load_ledger(book.directory)
     sheets = []
     for card in book.cards:
-        sources = tuple(_cite(describe_source(kb, TMR[s])) for s in card.sources)
+        described = [describe_source(kb, TMR[s]) for s in card.sources]
         sheets.append(
             CardSheet(
                 card=card,
                 approval=book.approval_state(card),
                 tests=tuple(r for r in results if r.card is card),
                 fired=fired.get(card.id, 0),
-                sources=sources,
+                sources=tuple(_cite(s) for s in described),
                 ledger=ledger.about(card.id),
+                citations=tuple(
+                    tuple(cite(s, details=[s.get("kind", "source")])) for s in described
+                ),
             )
         )
     return GovernancePack(
@@ -94,68 +114,57 @@ def _facts(sheet: CardSheet) -> list[tuple[str, str]]:
     ]
 
 
-def to_markdown(pack: GovernancePack) -> str:
-    """The pack as Markdown: one section per card, meant to print one card per page."""
-    out = [
-        "# Rule cards for clinical governance review",
-        "",
-        f"Rules `{pack.rules_version}` · knowledge base `{pack.kb_version}` · made "
-        f"{pack.made_on.isoformat()} · fire counts over {pack.sweep_cases} sweep cases "
-        "(every neuroma nerve at every level it reaches, with no context stated, so rules on "
-        "the case's context count 0 there)",
-        "",
+def pack_document(pack: GovernancePack) -> Document:
+    """The pack as one document: an introduction, then each card on a page of its own."""
+    blocks: list[Block] = [
+        Heading(1, "Rule cards for clinical governance review"),
+        Paragraph(
+            spans(
+                f"Rules {pack.rules_version} · knowledge base {pack.kb_version} · made "
+                f"{pack.made_on.isoformat()} · fire counts over {pack.sweep_cases} sweep cases "
+                "(every neuroma nerve at every level it reaches, with no context stated, so rules "
+                "on the case's context count 0 there)"
+            )
+        ),
     ]
     for sheet in pack.sheets:
         card = sheet.card
-        out += [f"## {md(card.id)}: {md(card.title)}", ""]
-        out += [f"- **{k}:** {md(v)}" for k, v in _facts(sheet)]
-        out += ["", f"**Rationale.** {md(card.rationale)}", "", "**Sources**", ""]
-        out += [f"- {md(s)}" for s in sheet.sources] + ["", "**Tests**", ""]
-        out += [
-            f"- {'pass' if r.passed else 'FAIL'}: {md(r.test.name)} ({_expect(r)})"
-            for r in sheet.tests
+        blocks += [
+            PageBreak(),
+            Heading(2, (Span(card.id), fixed(": "), Span(card.title))),
+            Bullets(tuple(Item((term(f"{k}: "), Span(v))) for k, v in _facts(sheet))),
+            Paragraph((term("Rationale. "), Span(card.rationale))),
+            Heading(3, "Sources"),
+            Bullets(tuple(Item(c) for c in sheet.citations), empty="none"),
+            Heading(3, "Tests"),
+            Table(
+                ("test", "expected", "result"),
+                tuple(
+                    (r.test.name, _expect(r), "pass" if r.passed else "FAIL") for r in sheet.tests
+                ),
+            ),
+            Heading(3, "Ledger"),
+            Bullets(tuple(Item(spans(_entry(e))) for e in sheet.ledger), empty="no entries"),
         ]
-        out += ["", "**Ledger**", ""]
-        out += [f"- {md(_entry(e))}" for e in sheet.ledger] or ["- no entries"]
-        out += ["", "---", ""]
-    return "\n".join(out)
-
-
-def to_pdf(pack: GovernancePack) -> bytes:
-    """The pack as a PDF, one card per page."""
-    from tmrplan.render.pdf import PdfDocument, Span  # fpdf2 only when a PDF is asked for
-
-    doc = PdfDocument(
+    return Document(
         "Rule cards for clinical governance review",
+        tuple(blocks),
         stamp=f"tmrplan rule cards · rules {pack.rules_version} · made {pack.made_on.isoformat()}",
         footer="For clinical governance review of tmrplan's rule cards.",
         created=pack.made_on,
     )
-    doc.heading("Rule cards for clinical governance review", 1)
-    doc.paragraph(
-        f"Rules {pack.rules_version} · knowledge base {pack.kb_version} · fire counts over "
-        f"{pack.sweep_cases} sweep cases (every neuroma nerve at every level it reaches)."
-    )
-    for sheet in pack.sheets:
-        doc.new_page()
-        doc.heading(f"{sheet.card.id}: {sheet.card.title}", 2)
-        for key, value in _facts(sheet):
-            doc.bullet(Span(f"{key}: ", bold=True), value)
-        doc.paragraph(Span("Rationale. ", bold=True), sheet.card.rationale)
-        doc.heading("Sources", 3)
-        for source in sheet.sources:
-            doc.bullet(source)
-        doc.heading("Tests", 3)
-        doc.table(
-            ["test", "expected", "result"],
-            [[r.test.name, _expect(r), "pass" if r.passed else "FAIL"] for r in sheet.tests],
-        )
-        doc.heading("Ledger", 3)
-        for entry in sheet.ledger or ():
-            doc.bullet(_entry(entry))
-        if not sheet.ledger:
-            doc.paragraph("no entries")
-    return doc.to_bytes()
+
+
+def to_markdown(pack: GovernancePack) -> str:
+    """The pack as Markdown: one section per card, each after a rule so it prints on its own page."""
+    return markdown.to_markdown(pack_document(pack))
+
+
+def to_pdf(pack: GovernancePack) -> bytes:
+    """The pack as a PDF, one card per page."""
+    from tmrplan.render.pdf import to_pdf as render_pdf  # fpdf2 only when a PDF is asked for
+
+    return render_pdf(pack_document(pack))
 
 
 def to_review_csv(pack: GovernancePack) -> str:
