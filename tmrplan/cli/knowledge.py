@@ -71,40 +71,10 @@ def show(obj: Context, name: str, fmt: str) -> None:
 
 
 def to_text(data: dict[str, Any]) -> str:
-    """Render a description as indented plain text."""
-    lines = [f"{data['label']}  [{data['type']}; {data['id']}]"]
-    if data.get("alt_labels"):
-        lines.append(f"  also: {', '.join(data['alt_labels'])}")
-    if data.get("comment"):
-        lines.append(f"  note: {data['comment']}")
-    for key, value in data.items():
-        if key in {"id", "label", "type", "alt_labels", "comment", "sources", "evidence_basis"}:
-            continue
-        if not value:
-            continue
-        title = key.replace("_", " ")
-        if key == "innervated_by":
-            lines.append(f"  {title}:")
-            lines += [f"    - {' → '.join(n['path'])}" for n in value]
-        elif key == "actions":
-            lines.append(f"  {title}:")
-            lines += [f"    - {a['label']} ({a['role']})" for a in value]
-        elif key == "path":
-            lines.append(f"  {title}: {' → '.join(value)}")
-        elif key == "relations":
-            for rel, refs in value.items():
-                lines.append(f"  {rel}: {', '.join(r['label'] for r in refs)}")
-        elif isinstance(value, list):
-            lines.append(
-                f"  {title}: {', '.join(v['label'] if isinstance(v, dict) else str(v) for v in value)}"
-            )
-        else:
-            lines.append(f"  {title}: {value}")
-    lines.append(f"  evidence: {data['evidence_basis']}")
-    for source in data["sources"]:
-        ids = " ".join(f"{k.upper()} {source[k]}" for k in ("doi", "pmid") if k in source)
-        lines.append(f"    · {source['label']} ({source['kind']}){' ' + ids if ids else ''}")
-    return "\n".join(lines)
+    """Render a description as indented plain text (the layout is ``render.description``'s)."""
+    from tmrplan.render.description import description_to_text
+
+    return description_to_text(data)
 
 
 @click.command()
