@@ -10,6 +10,8 @@ import pytest
 
 from tmrplan import paths
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
+from tmrplan.planning.planner import Planner
+from tmrplan.rules.cards import load_rulebook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SYSTEM = Path(__file__).parent / "system"
@@ -56,6 +58,26 @@ def kb() -> KnowledgeBase:
     return load_knowledge_base()
 
 
+@pytest.fixture(scope="session")
+def planner(kb: KnowledgeBase) -> Planner:
+    """The shipped rules over the shipped knowledge base, built once for the session.
+
+    What ``load_planner`` gives minus the SHACL validation, which the validation tests own. Tests
+    only read it; a test that changes rules or knowledge builds a planner of its own.
+    """
+    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+
+
+def build_ontology(target: Path, extra: str = "", *, mini: bool = True) -> Path:
+    """The framework in ``target``, plus the mini anatomy and ``extra`` Turtle text."""
+    copy_framework(target)
+    if mini:
+        shutil.copy(FIXTURES / "mini" / "anatomy.ttl", target / "anatomy" / "mini.ttl")
+    if extra:
+        (target / "extra.ttl").write_text(PREFIXES + extra, encoding="utf-8")
+    return target
+
+
 @pytest.fixture
 def make_ontology(tmp_path: Path) -> Callable[..., Path]:
     """Build a fixture ontology: the framework plus the mini anatomy plus extra Turtle text."""
@@ -65,20 +87,16 @@ def make_ontology(tmp_path: Path) -> Callable[..., Path]:
     def build(extra: str = "", *, mini: bool = True) -> Path:
         nonlocal built
         built += 1
-        target = copy_framework(tmp_path / f"ontology{built}")
-        if mini:
-            shutil.copy(FIXTURES / "mini" / "anatomy.ttl", target / "anatomy" / "mini.ttl")
-        if extra:
-            (target / "extra.ttl").write_text(PREFIXES + extra, encoding="utf-8")
-        return target
+        return build_ontology(tmp_path / f"ontology{built}", extra, mini=mini)
 
     return build
 
 
-@pytest.fixture
-def mini_kb(make_ontology: Callable[..., Path]) -> KnowledgeBase:
-    """The tiny fixture knowledge base."""
-    return load_knowledge_base(make_ontology())
+@pytest.fixture(scope="session")
+def mini_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The tiny fixture knowledge base, loaded once; tests that edit an ontology use
+    ``make_ontology`` and load their own."""
+    return load_knowledge_base(build_ontology(tmp_path_factory.mktemp("mini") / "ontology"))
 
 
 PREFIXES = """@prefix tmr: <https://w3id.org/tmrplan#> .

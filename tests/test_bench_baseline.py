@@ -39,12 +39,10 @@ def read_case(path: Path) -> Case:
 
 
 @pytest.fixture(scope="module")
-def answers(kb: KnowledgeBase) -> dict[str, tuple[Plan, Any]]:
+def answers(planner: Planner) -> dict[str, tuple[Plan, Any]]:
     """Every reference case answered once by the planner and once by the baseline."""
     baseline_module = load_script("sparql_baseline")
-    rulebook = load_rulebook()
-    planner = Planner(kb, rulebook)
-    baseline = baseline_module.SparqlBaseline(kb.graph, RuleEngine(rulebook))
+    baseline = baseline_module.SparqlBaseline(planner.kb.graph, RuleEngine(planner.rulebook))
     return {
         path.name: (planner.plan(read_case(path)), baseline.plan(read_case(path))) for path in CASES
     }

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tmrplan.model import Case
 from tmrplan.notice import INTENDED_USE
-from tmrplan.planning.planner import Planner, load_planner
+from tmrplan.planning.planner import Planner
 from tmrplan.render.plan import to_json_dict, to_markdown, to_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +21,7 @@ HAZARD_LOG = ROOT / "safety" / "hazard_log.yaml"
 DIRECTIVE_WORDS = ("recommended", "you should", "best option", "the answer is")
 
 
-def test_plans_offer_options_never_one_directive_or_a_score() -> None:
-    planner: Planner = load_planner()
+def test_plans_offer_options_never_one_directive_or_a_score(planner: Planner) -> None:
     for path in sorted((ROOT / "rules" / "reference_cases").glob("*.json")):
         case = json.loads(path.read_text())["case"]
         plan = planner.plan(Case(tuple(case["nerves"]), case["level"], case.get("region")))

@@ -38,11 +38,6 @@ RISK_NONE = "TMR-RISK-NONE"
 SHORT_HEAD_IN_ARM = (TMR.BranchToBicepsBrachiiShortHead, TMR.locatedIn, TMR.Arm)
 
 
-@pytest.fixture(scope="module")
-def current(kb: KnowledgeBase) -> Planner:
-    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
-
-
 def data_copy(target: Path) -> Path:
     """A directory with copies of the shipped ontology/ and rules/ (a base to edit)."""
     shutil.copytree(paths.ontology_dir(), target / "ontology")
@@ -51,7 +46,7 @@ def data_copy(target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def card_report(tmp_path_factory: pytest.TempPathFactory, current: Planner) -> ImpactReport:
+def card_report(tmp_path_factory: pytest.TempPathFactory, planner: Planner) -> ImpactReport:
     """Base: the outside-region card one severity up, and 'no risk' for one kept action instead
     of none (a condition change). Current: the shipped data."""
     base = data_copy(tmp_path_factory.mktemp("cards"))
@@ -63,7 +58,7 @@ def card_report(tmp_path_factory: pytest.TempPathFactory, current: Planner) -> I
     text = none.read_text(encoding="utf-8")
     assert text.count("    value: 0\n") == 1
     none.write_text(text.replace("    value: 0\n", "    value: 1\n"), encoding="utf-8")
-    return impact(base, current, sweep=False)
+    return impact(base, planner, sweep=False)
 
 
 def changes_of(report: ImpactReport, key: str) -> list[Change]:
@@ -114,7 +109,7 @@ def test_changed_reference_plans_without_major_bump_are_semver_violations(
     assert any("make it 2.0.0" in v and OUTSIDE in v for v in violations)
 
 
-def test_a_removed_triple_is_attributed_to_the_ontology(tmp_path: Path, current: Planner) -> None:
+def test_a_removed_triple_is_attributed_to_the_ontology(tmp_path: Path, planner: Planner) -> None:
     base = data_copy(tmp_path)
     anatomy = base / "ontology" / "anatomy" / "upper_limb_proximal.ttl"
     graph = Graph().parse(anatomy)
@@ -122,7 +117,7 @@ def test_a_removed_triple_is_attributed_to_the_ontology(tmp_path: Path, current:
     graph.remove(SHORT_HEAD_IN_ARM)
     graph.serialize(anatomy, format="turtle")
     # Base lacks the triple and current has it; the other way round is the same analysis.
-    report = impact(base, current, sweep=False)
+    report = impact(base, planner, sweep=False)
     assert report.cards == ()
     line = "tmr:BranchToBicepsBrachiiShortHead tmr:locatedIn tmr:Arm"
     assert report.triples_added == (line,) and report.triples_removed == ()
@@ -136,24 +131,24 @@ def test_a_removed_triple_is_attributed_to_the_ontology(tmp_path: Path, current:
     assert all(d.case.level != "transfemoral" for d in report.diffs)  # only where the arm is
 
 
-def test_an_identical_base_changes_nothing(tmp_path: Path, current: Planner) -> None:
-    report = impact(data_copy(tmp_path), current)
+def test_an_identical_base_changes_nothing(tmp_path: Path, planner: Planner) -> None:
+    report = impact(data_copy(tmp_path), planner)
     assert not report.changed and report.cards == () and report.triples_added == ()
     assert report.reference_cases >= 25 and report.sweep_cases > 400
     assert any("not replanned" in note for note in report.notes)
 
 
-def test_equal_plans_give_no_spurious_change(kb: KnowledgeBase, current: Planner) -> None:
+def test_equal_plans_give_no_spurious_change(kb: KnowledgeBase, planner: Planner) -> None:
     twin = Planner(kb, load_rulebook(known_sources=kb.source_ids()))
-    report = compare(twin, current, sweep=False, skip_identical=False)
+    report = compare(twin, planner, sweep=False, skip_identical=False)
     assert report.reference_cases >= 25 and report.diffs == ()
 
 
-def test_cases_can_be_a_subset(current: Planner, kb: KnowledgeBase) -> None:
+def test_cases_can_be_a_subset(planner: Planner, kb: KnowledgeBase) -> None:
     cases = keyed_reference_cases(paths.rules_dir())
     subset = {k: cases[k] for k in ("ref:04_th_median", "ref:24_intact_leg_sural")}
     twin = Planner(kb, load_rulebook(known_sources=kb.source_ids()))
-    report = compare(twin, current, cases=subset, skip_identical=False)
+    report = compare(twin, planner, cases=subset, skip_identical=False)
     assert (report.reference_cases, report.sweep_cases, report.diffs) == (2, 0, ())
 
 
@@ -175,16 +170,16 @@ def test_renderers_text_json_markdown(card_report: ImpactReport) -> None:
     assert "ref\\:04\\_th\\_median" in markdown  # data is escaped
 
 
-def test_an_unknown_revision_is_refused_with_close_matches(current: Planner) -> None:
+def test_an_unknown_revision_is_refused_with_close_matches(planner: Planner) -> None:
     if not (Path(paths.rules_dir()).parent / ".git").exists():
         pytest.skip("not a git checkout")
     with pytest.raises(UnknownEntityError, match=r"unknown base .*'HEDA'.*did you mean 'HEAD'"):
-        impact("HEDA", current)
+        impact("HEDA", planner)
 
 
-def test_cli_impact_writes_json(tmp_path: Path, current: Planner) -> None:
+def test_cli_impact_writes_json(tmp_path: Path, planner: Planner) -> None:
     context = Context(None, None)
-    context._planner = current  # the shared planner: no reload, no revalidation
+    context._planner = planner  # the shared planner: no reload, no revalidation
     out = tmp_path / "impact.json"
     args = ["--base", str(data_copy(tmp_path / "base")), "--reference-only", "--format", "json"]
     result = CliRunner().invoke(impact_command, [*args, "--output", str(out)], obj=context)

@@ -13,12 +13,12 @@ from pypdf import PdfReader
 
 from tmrplan.cli import main
 from tmrplan.governance.pack import GovernancePack, build_pack, to_markdown, to_pdf, to_review_csv
-from tmrplan.planning.planner import load_planner
+from tmrplan.planning.planner import Planner
 
 
 @pytest.fixture(scope="module")
-def pack() -> GovernancePack:
-    return build_pack(load_planner(), dt.date(2026, 11, 24))
+def pack(planner: Planner) -> GovernancePack:
+    return build_pack(planner, dt.date(2026, 11, 24))
 
 
 def test_every_card_has_a_sheet_with_what_a_reviewer_decides_on(pack: GovernancePack) -> None:

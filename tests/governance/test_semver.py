@@ -27,11 +27,6 @@ from tmrplan.rules.cards import load_rulebook
 REDUNDANT = "donor_redundant.yaml"
 
 
-@pytest.fixture(scope="module")
-def shipped(kb: KnowledgeBase) -> Planner:
-    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
-
-
 def in_git_checkout(folder: Path) -> bool:
     done = subprocess.run(
         ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
@@ -41,10 +36,10 @@ def in_git_checkout(folder: Path) -> bool:
     return done.returncode == 0
 
 
-def test_working_copy_changes_reference_plans_only_with_major_bumps(shipped: Planner) -> None:
+def test_working_copy_changes_reference_plans_only_with_major_bumps(planner: Planner) -> None:
     if not in_git_checkout(paths.rules_dir()):
         pytest.skip("the rules are not in a git checkout: no committed HEAD to compare with")
-    report = impact(os.environ.get("TMRPLAN_SEMVER_BASE") or "HEAD", shipped, sweep=False)
+    report = impact(os.environ.get("TMRPLAN_SEMVER_BASE") or "HEAD", planner, sweep=False)
     assert not report.violations, "semantic versioning: " + "\n".join(report.violations)
 
 
@@ -62,10 +57,10 @@ def edited_rules(target: Path, **changes: object) -> Path:
 
 
 def test_a_message_edit_without_major_bump_is_a_violation(
-    tmp_path: Path, kb: KnowledgeBase, shipped: Planner
+    tmp_path: Path, kb: KnowledgeBase, planner: Planner
 ) -> None:
     rules = edited_rules(tmp_path / "rules", message="Redundant donor (reworded).", version="1.1.0")
-    report = compare(shipped, Planner(kb, load_rulebook(rules)), sweep=False)
+    report = compare(planner, Planner(kb, load_rulebook(rules)), sweep=False)
     assert len(report.violations) == 1
     violation = report.violations[0]
     assert violation.startswith("card TMR-DONOR-REDUNDANT 1.0.0 → 1.1.0 (message changed)")
@@ -74,7 +69,7 @@ def test_a_message_edit_without_major_bump_is_a_violation(
 
 
 def test_a_condition_edit_without_major_bump_is_a_violation(
-    tmp_path: Path, kb: KnowledgeBase, shipped: Planner
+    tmp_path: Path, kb: KnowledgeBase, planner: Planner
 ) -> None:
     when = {
         "all": [
@@ -88,25 +83,25 @@ def test_a_condition_edit_without_major_bump_is_a_violation(
         {"name": "unknown", "facts": {}, "expect": "no_fire"},
     ]
     rules = edited_rules(tmp_path / "rules", when=when, tests=tests)
-    report = compare(shipped, Planner(kb, load_rulebook(rules)), sweep=False)
+    report = compare(planner, Planner(kb, load_rulebook(rules)), sweep=False)
     assert [v.split(" changes ")[0] for v in report.violations] == [
         "card TMR-DONOR-REDUNDANT 1.0.0 → 1.0.0 (conditions, tests changed)"
     ]
 
 
 def test_a_major_bump_makes_the_same_edit_legitimate(
-    tmp_path: Path, kb: KnowledgeBase, shipped: Planner
+    tmp_path: Path, kb: KnowledgeBase, planner: Planner
 ) -> None:
     rules = edited_rules(tmp_path / "rules", message="Redundant donor (reworded).", version="2.0.0")
-    report = compare(shipped, Planner(kb, load_rulebook(rules)), sweep=False)
+    report = compare(planner, Planner(kb, load_rulebook(rules)), sweep=False)
     assert report.changed and report.violations == ()
 
 
 def test_a_version_only_bump_changes_no_output(
-    tmp_path: Path, kb: KnowledgeBase, shipped: Planner
+    tmp_path: Path, kb: KnowledgeBase, planner: Planner
 ) -> None:
     rules = edited_rules(tmp_path / "rules", version="1.0.1")
-    report = compare(shipped, Planner(kb, load_rulebook(rules)), sweep=False)
+    report = compare(planner, Planner(kb, load_rulebook(rules)), sweep=False)
     changes = [c for d in report.diffs for c in d.changes]
     assert changes and not any(c.output for c in changes)  # the flags' versions only
     assert report.violations == ()

@@ -15,12 +15,6 @@ from tmrplan.model import Case, DonorStatus
 from tmrplan.planning.anatomy_index import AnatomyIndex, Site
 from tmrplan.planning.neuroma_sites import neuroma_sites_graph
 from tmrplan.planning.planner import Planner
-from tmrplan.rules.cards import load_rulebook
-
-
-@pytest.fixture(scope="module")
-def planner(kb: KnowledgeBase) -> Planner:
-    return Planner(kb, load_rulebook())
 
 
 def test_transhumeral_three_nerves_get_three_different_targets(planner: Planner) -> None:

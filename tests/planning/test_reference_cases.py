@@ -14,17 +14,10 @@ from typing import Any
 import pytest
 
 from tmrplan import paths
-from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.model import LEVEL_IDS, Plan, parse_case
 from tmrplan.planning.planner import Planner
-from tmrplan.rules.cards import load_rulebook
 
 CASES = sorted((paths.rules_dir() / "reference_cases").glob("*.json"))
-
-
-@pytest.fixture(scope="module")
-def planner(kb: KnowledgeBase) -> Planner:
-    return Planner(kb, load_rulebook())
 
 
 def project(plan: Plan) -> dict[str, Any]:

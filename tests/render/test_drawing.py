@@ -10,14 +10,13 @@ import pytest
 
 from tmrplan.model import Case
 from tmrplan.planning.donor_loss import ActionLoss, what_is_lost
-from tmrplan.planning.planner import load_planner
+from tmrplan.planning.planner import Planner
 from tmrplan.render import drawing
 from tmrplan.render.figures import loss_figure, to_png, to_svg
 
 
 @pytest.fixture(scope="module")
-def losses() -> tuple[str, str, tuple[ActionLoss, ...]]:
-    planner = load_planner()
+def losses(planner: Planner) -> tuple[str, str, tuple[ActionLoss, ...]]:
     case = Case(("median nerve",), "transhumeral")
     option = planner.plan(case).nerves[0].options[0]
     kb = planner.kb

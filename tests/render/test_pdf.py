@@ -13,19 +13,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from tmrplan.cli import main
-from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.model import Case, Plan, Ref
 from tmrplan.planning.planner import Planner
 from tmrplan.render.pdf import PLAN_FOOTER, PdfDocument, plan_to_pdf
-from tmrplan.rules.cards import load_rulebook
 
 EXPORTED_ON = dt.date(2026, 3, 14)
 HOSTILE = "<script>alert(1)</script> **bold** [x](https://evil.example) {nb} → é"
-
-
-@pytest.fixture(scope="module")
-def planner(kb: KnowledgeBase) -> Planner:
-    return Planner(kb, load_rulebook())
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,6 @@ FUNCTIONAL = "TMR-DONOR-FUNCTIONAL"
 
 
 @pytest.fixture(scope="module")
-def planner(kb: KnowledgeBase) -> Planner:
-    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
-
-
-@pytest.fixture(scope="module")
 def sweep_facts(planner: Planner) -> list[CandidateFacts]:
     """The distinct fact sets of the whole sweep, computed once for every fixture rule book."""
     return candidate_facts(planner.index, sweep_cases(planner.kb, planner.index))
