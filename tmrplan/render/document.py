@@ -15,7 +15,8 @@ readable. Never mark text from the knowledge base, the cards or the case as temp
 The shared pieces live here so that every backend and the Streamlit app say the same thing:
 
 - :func:`cite` — a source's label with its DOI and PubMed links (one link form everywhere);
-- :func:`flag_spans` and :func:`flag_line` — a rule card's flag with its basis;
+- :func:`flag_line`, :func:`flag_headline` and :func:`flag_spans` — a rule card's flag, the
+  last with its basis;
 - :func:`notice_blocks` — the PREVIEW line and the intended-use notice a plan carries.
 
 Example:
@@ -205,7 +206,7 @@ def pubmed_link(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{quote(pmid, safe='')}/"
 
 
-def cite(source: Mapping[str, Any], *, details: Iterable[str] = ()) -> list[Span]:
+def cite(source: Mapping[str, Any], *, details: Iterable[str | None] = ()) -> list[Span]:
     """A source: its label, then ``details`` (kind, evidence type …), then its DOI and PubMed
     id as text that is also a link.
 
@@ -246,8 +247,21 @@ def _flag_body(flag: Flag) -> str:
     return f" {flag.rule_id} v{flag.rule_version}: {flag.message}{notes}"
 
 
+def flag_headline(flag: Flag) -> list[Span]:
+    """A flag as spans: the severity as a bold word (never a colour alone), then the card, its
+    version, the message and any notes; the words of :func:`flag_line`.
+
+    Example:
+        >>> from tmrplan.model import Severity
+        >>> flag = Flag("TMR-X", "1.0.0", "X", Severity("info"), "Fine.", {"a": 1}, ())
+        >>> [s.text for s in flag_headline(flag)]
+        ['INFO', ' TMR-X v1.0.0: Fine.']
+    """
+    return [Span(flag.severity.value.upper(), bold=True), Span(_flag_body(flag))]
+
+
 def flag_spans(flag: Flag) -> list[Span]:
-    """A flag with its basis (facts and sources); the severity is a bold word, never a colour.
+    """A flag with its basis: :func:`flag_headline` and the facts and sources that fired it.
 
     Example:
         >>> from tmrplan.model import Severity
@@ -256,10 +270,8 @@ def flag_spans(flag: Flag) -> list[Span]:
         'INFO TMR-X v1.0.0: Fine. (facts: a = 1; sources: none)'
     """
     facts = ", ".join(f"{k} = {v}" for k, v in flag.facts.items()) or "none"
-    return [
-        Span(flag.severity.value.upper(), bold=True),
-        Span(f"{_flag_body(flag)} (facts: {facts}; sources: {', '.join(flag.sources) or 'none'})"),
-    ]
+    basis = f" (facts: {facts}; sources: {', '.join(flag.sources) or 'none'})"
+    return [*flag_headline(flag), Span(basis)]
 
 
 def notice_blocks(plan: Plan) -> list[Block]:

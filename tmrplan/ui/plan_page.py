@@ -13,9 +13,11 @@ from tmrplan.knowledge.describe import describe_source
 from tmrplan.knowledge.kb import local_name
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
-from tmrplan.notice import preview_notice
+from tmrplan.notice import NOTICE, preview_notice
 from tmrplan.planning.donor_loss import ActionLoss, what_is_lost
 from tmrplan.render import drawing
+from tmrplan.render.document import flag_headline
+from tmrplan.render.markdown import inline
 from tmrplan.render.plan import to_json_dict, to_markdown
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
@@ -26,10 +28,7 @@ _TRISTATE = {"not stated": None, "yes": True, "no": False}
 def render() -> None:
     """Draw the plan page."""
     st.title("TMR options")
-    st.caption(
-        "For pre-operative planning and teaching by health care professionals: options with their "
-        "basis, not directives. Case details stay in this browser session and are not stored."
-    )
+    st.caption(f"{NOTICE} Case details stay in this browser session and are not stored.")
     case = case_form()
     if case is not None:
         started = time.perf_counter()
@@ -310,11 +309,8 @@ def _flag_summary(flags: tuple[Flag, ...]) -> str:
 
 
 def _flag_text(flag: Flag) -> str:
-    notes = f" ({md('; '.join(flag.notes))})" if flag.notes else ""
-    return (
-        f"**{flag.severity.value.upper()}** · {md(flag.rule_id)} v{md(flag.rule_version)}: "
-        f"{md(flag.message)}{notes}"
-    )
+    # The shared flag wording, as escaped Markdown.
+    return inline(tuple(flag_headline(flag)))
 
 
 def _loss_text(loss: ActionLoss) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import streamlit as st
 
+from tmrplan.render.document import cite
+from tmrplan.render.markdown import inline
 from tmrplan.text import escape_markdown
 
 if TYPE_CHECKING:
@@ -43,16 +44,9 @@ def show_picture(png: bytes, svg: Callable[[], bytes], stem: str, key: str, alt:
 
 
 def source_line(source: dict[str, Any]) -> str:
-    """A citation as safe Markdown: label, kind, evidence type, and DOI/PubMed links."""
-    parts = [md(source["label"])]
-    parts += [md(source[k]) for k in ("kind", "evidence_type") if source.get(k)]
-    if source.get("doi"):
-        parts.append(f"[DOI {md(source['doi'])}](https://doi.org/{quote(source['doi'], safe='/')})")
-    if source.get("pmid"):
-        parts.append(
-            f"[PMID {md(source['pmid'])}](https://pubmed.ncbi.nlm.nih.gov/{quote(source['pmid'])}/)"
-        )
-    return " · ".join(parts)
+    """A citation as safe Markdown: label, kind, evidence type, and DOI/PubMed links (the shared
+    ``cite``, so the app links a DOI exactly as the PDF and the Markdown export do)."""
+    return inline(tuple(cite(source, details=[source.get("kind"), source.get("evidence_type")])))
 
 
 def bullet_list(lines: Iterable[str]) -> None:
