@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 # Resolved once: attribute access on an rdflib Namespace builds a new URIRef every time.
 _NERVE = TMR.Nerve
 _NERVE_KINDS = frozenset((*NERVE_CLASSES, _NERVE))
+_TYPE, _PREF, _ALT, _LEVEL_ID, _REGION_ID = (
+    RDF.type,
+    SKOS.prefLabel,
+    SKOS.altLabel,
+    TMR.levelId,
+    TMR.regionId,
+)
 
 # Object properties that become edges of the anatomy view (predicate kept as an edge attribute).
 ANATOMY_PREDICATES = (
@@ -112,16 +119,16 @@ class KnowledgeBase:
             values[iris[s]][iris[p]].append(v)
         self._values = {s: dict(d) for s, d in values.items()}
         for subject, by_predicate in self._values.items():
-            if SKOS.prefLabel in by_predicate:
-                self.labels[subject] = by_predicate[SKOS.prefLabel][-1]
-            if SKOS.altLabel in by_predicate:
-                self.alt_labels[subject] = sorted(by_predicate[SKOS.altLabel])
-            for level_id in by_predicate.get(TMR.levelId, ()):
+            if _PREF in by_predicate:
+                self.labels[subject] = by_predicate[_PREF][-1]
+            if _ALT in by_predicate:
+                self.alt_labels[subject] = sorted(by_predicate[_ALT])
+            for level_id in by_predicate.get(_LEVEL_ID, ()):
                 self.level_ids[level_id] = subject
-            for region_id in by_predicate.get(TMR.regionId, ()):
+            for region_id in by_predicate.get(_REGION_ID, ()):
                 self.region_ids[region_id] = subject
         for subject, links in self._out.items():
-            classes = set(links.get(RDF.type, ()))
+            classes = set(links.get(_TYPE, ()))
             kind = next((c for c in ENTITY_CLASSES if c in classes), None)
             if kind is not None:
                 self.types[subject] = kind
@@ -137,7 +144,7 @@ class KnowledgeBase:
         names += self.alt_labels.get(entity, [])
         names.append(local_name(entity))
         own = self._values.get(entity, {})
-        for prop in (TMR.levelId, TMR.regionId):
+        for prop in (_LEVEL_ID, _REGION_ID):
             names += own.get(prop, [])
         return [n for n in names if n]
 

@@ -130,13 +130,14 @@ def _checked(document: dict[str, object], key: str) -> Tables | None:
         return None
     if set(map(type, flat)) - {int} or (flat and not 0 <= min(flat) <= max(flat) < size):
         return None
-    values = []
-    for entry in literals:
-        s, p, v = entry
-        if not (type(s) is int and type(p) is int and 0 <= s < size and 0 <= p < size):
-            return None
-        if not isinstance(v, str):
-            return None
-        values.append((s, p, v))
+    if not all(type(entry) is list and len(entry) == 3 for entry in literals):
+        return None
+    subjects, predicates, texts = zip(*literals, strict=True) if literals else ((), (), ())
+    ids = subjects + predicates
+    if set(map(type, ids)) - {int} or set(map(type, texts)) - {str}:
+        return None
+    if ids and not 0 <= min(ids) <= max(ids) < size:
+        return None
+    values = list(zip(subjects, predicates, texts, strict=True))
     it = iter(flat)
     return Tables([URIRef(i) for i in iris], list(zip(it, it, it, strict=True)), values, declared)
