@@ -1,4 +1,5 @@
-"""Renderings of an impact report: JSON-ready data, terminal text, Markdown for review records."""
+"""Renderings of an impact report: JSON-ready data, and one :class:`Document` drawn as terminal
+text or as Markdown for review records (labels are data: the Markdown backend escapes them)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,24 @@ from typing import Any
 
 from tmrplan.governance.impact.records import Cause, Change, ImpactReport
 from tmrplan.planning.sweep import describe_case
-from tmrplan.text import escape_markdown
+from tmrplan.render import markdown, text
+from tmrplan.render.document import (
+    Block,
+    Bullets,
+    Document,
+    Heading,
+    Item,
+    Paragraph,
+    Span,
+    Table,
+    fixed,
+    spans,
+    term,
+)
+
+TITLE = "Impact of rule and ontology changes"
+# Triples of the graphs' difference listed in full in a rendering (the JSON lists every one).
+TRIPLES_SHOWN = 20
 
 
 def to_json_dict(report: ImpactReport) -> dict[str, Any]:
@@ -70,90 +88,126 @@ def _grouped(
     return list(groups.items())
 
 
-def to_text(report: ImpactReport, cases_shown: int = 50) -> str:
-    """A terminal rendering: cards and triples that differ, then each changed case with causes.
+def to_document(report: ImpactReport, cases_shown: int = 50) -> Document:
+    """The report as a document: summary, cards and triples that differ, the semantic-versioning
+    verdict, then each changed case with its changes and their causes.
 
     Args:
+        report: what :func:`~tmrplan.governance.impact.impact` found.
         cases_shown: how many changed sweep cases to list in full (reference cases always are).
+
+    Example:
+        >>> from tmrplan.governance.impact.records import ImpactReport
+        >>> versions = {side: {"kb": "k", "rules": "r"} for side in ("base", "current")}
+        >>> doc = to_document(ImpactReport("HEAD", "working copy", versions, (), (), (), 3, 0, ()))
+        >>> doc.blocks[0]
+        Heading(level=1, text='Impact of rule and ontology changes')
     """
-    lines = [f"Impact: {report.base} → {report.current}", *_summary(report)]
-    lines += [f"note: {n}" for n in report.notes]
-    lines.append("")
-    lines.append(f"Cards that differ: {len(report.cards) or 'none'}")
-    lines += [f"  {c.in_words()}" for c in report.cards]
-    lines.append(f"Triples: +{len(report.triples_added)} -{len(report.triples_removed)}")
-    lines += [f"  + {t}" for t in report.triples_added[:10]]
-    lines += [f"  - {t}" for t in report.triples_removed[:10]]
-    lines.append("")
-    shown = [d for d in report.diffs if d.reference]
-    sweep = [d for d in report.diffs if not d.reference]
-    shown += sweep[:cases_shown]
-    for diff in shown:
-        lines.append(f"{diff.key} — {describe_case(diff.case)}")
-        for where, changes in _grouped(diff.changes):
-            lines.append(f"  {where}")
-            for change, causes in changes:
-                lines.append(f"    {change.values_in_words()}")
-                for cause in causes:
-                    lines.append(f"      cause: {cause.in_words()}")
-                    lines += [f"        {t}" for t in cause.triples]
-        lines.append("")
-    if len(sweep) > cases_shown:
-        lines.append(f"… {len(sweep) - cases_shown} more changed sweep case(s) (use --format json)")
-        lines.append("")
-    if report.violations:
-        lines.append("Semantic versioning: VIOLATED")
-        lines += [f"  - {v}" for v in report.violations]
-    else:
-        lines.append("Semantic versioning: ok")
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def to_markdown(report: ImpactReport, cases_shown: int = 50) -> str:
-    """A Markdown report for review records (labels escaped: they are data)."""
-    md = escape_markdown
-    out = [
-        "# Impact of rule and ontology changes",
-        "",
-        f"- **Base:** {md(report.base)} · **Current:** {md(report.current)}",
-        *[f"- {md(line)}" for line in _summary(report)],
-        *[f"- _Note:_ {md(n)}" for n in report.notes],
-        "",
-        "## Cards that differ",
-        "",
+    facts = [
+        Item(spans(term("Base: "), report.base, fixed(" · "), term("Current: "), report.current)),
+        *[Item(spans(line)) for line in _summary(report)],
+        *[
+            Item(spans(Span("Note:", italic=True, template=True), fixed(" "), n))
+            for n in report.notes
+        ],
     ]
+    blocks: list[Block] = [Heading(1, TITLE), Bullets(tuple(facts))]
+    blocks.append(Heading(2, "Cards that differ"))
     if report.cards:
-        out += ["| card | change | version | parts | MAJOR bumped |", "|---|---|---|---|---|"]
-        for c in report.cards:
-            out.append(
-                f"| {md(c.rule_id)} | {c.change} | {c.old_version or '—'} → {c.new_version or '—'}"
-                f" | {md(', '.join(c.parts)) or '—'} | {'yes' if c.major_bumped else 'no'} |"
+        rows = tuple(
+            (
+                c.rule_id,
+                c.change,
+                f"{c.old_version or '—'} → {c.new_version or '—'}",
+                ", ".join(c.parts) or "—",
+                "yes" if c.major_bumped else "no",
             )
+            for c in report.cards
+        )
+        blocks.append(Table(("card", "change", "version", "parts", "MAJOR bumped"), rows))
     else:
-        out.append("None.")
-    out += ["", "## Knowledge graph", ""]
-    out.append(
-        f"{len(report.triples_added)} triple(s) added, {len(report.triples_removed)} removed."
-    )
-    out += [""] + [f"- added: {md(t)}" for t in report.triples_added[:20]]
-    out += [f"- removed: {md(t)}" for t in report.triples_removed[:20]]
-    out += ["", "## Semantic versioning", ""]
-    out += [f"- {md(v)}" for v in report.violations] or ["No violation."]
-    out += ["", "## Plans that change", ""]
+        blocks.append(Paragraph(spans("None.")))
+    added, removed = report.triples_added, report.triples_removed
+    blocks += [
+        Heading(2, "Knowledge graph"),
+        Paragraph(spans(f"{len(added)} triple(s) added, {len(removed)} removed.")),
+    ]
+    triples = [Item(spans(fixed("added: "), t)) for t in added[:TRIPLES_SHOWN]]
+    triples += [Item(spans(fixed("removed: "), t)) for t in removed[:TRIPLES_SHOWN]]
+    if triples:
+        blocks.append(Bullets(tuple(triples)))
+    verdict = "VIOLATED" if report.violations else "ok"
+    blocks.append(Heading(2, (fixed(f"Semantic versioning: {verdict}"),)))
+    if report.violations:
+        blocks.append(Bullets(tuple(Item(spans(v)) for v in report.violations)))
+    else:
+        blocks.append(Paragraph(spans("No violation.")))
+    blocks.append(Heading(2, "Plans that change"))
     if not report.diffs:
-        out.append("None.")
+        blocks.append(Paragraph(spans("None.")))
     sweep = [d for d in report.diffs if not d.reference]
     for diff in [d for d in report.diffs if d.reference] + sweep[:cases_shown]:
         label = "reference" if diff.reference else "sweep"
-        out += [f"### {md(diff.key)} ({label}): {md(describe_case(diff.case))}", ""]
-        for where, changes in _grouped(diff.changes):
-            out.append(f"- **{md(where)}**")
-            for change, causes in changes:
-                out.append(f"  - {md(change.values_in_words())}")
-                for cause in causes:
-                    out.append(f"    - _cause:_ {md(cause.in_words())}")
-                    out += [f"      - {md(t)}" for t in cause.triples]
-        out.append("")
+        blocks.append(Heading(3, f"{diff.key} — {describe_case(diff.case)} ({label})"))
+        blocks.append(Bullets(tuple(_where_item(w, c) for w, c in _grouped(diff.changes))))
     if len(sweep) > cases_shown:
-        out.append(f"… and {len(sweep) - cases_shown} more changed sweep case(s).")
-    return "\n".join(out).rstrip() + "\n"
+        more = len(sweep) - cases_shown
+        blocks.append(
+            Paragraph(spans(f"… and {more} more changed sweep case(s) (the JSON lists every one)."))
+        )
+    return Document(TITLE, tuple(blocks))
+
+
+def _where_item(where: str, changes: list[tuple[Change, tuple[Cause, ...]]]) -> Item:
+    """One nerve (and option), its changes nested under it, their causes under each."""
+    items = []
+    for change, causes in changes:
+        under = tuple(
+            Item(
+                spans(Span("cause:", italic=True, template=True), fixed(" "), cause.in_words()),
+                Bullets(tuple(Item(spans(t)) for t in cause.triples)) if cause.triples else None,
+            )
+            for cause in causes
+        )
+        items.append(Item(spans(change.values_in_words()), Bullets(under) if under else None))
+    return Item((Span(where, bold=True),), Bullets(tuple(items)))
+
+
+def to_text(report: ImpactReport, cases_shown: int = 50) -> str:
+    """The report for a terminal (see :func:`to_document`).
+
+    Args:
+        report: what :func:`~tmrplan.governance.impact.impact` found.
+        cases_shown: how many changed sweep cases to list in full (reference cases always are).
+
+    Example:
+        >>> from tmrplan.governance.impact.records import ImpactReport
+        >>> versions = {side: {"kb": "k", "rules": "r"} for side in ("base", "current")}
+        >>> report = ImpactReport("HEAD", "working copy", versions, (), (), (), 3, 0, ())
+        >>> print(to_text(report), end="")  # doctest: +ELLIPSIS
+        Impact of rule and ontology changes
+          - Base: HEAD · Current: working copy
+        ...
+        Semantic versioning: ok
+        No violation.
+        Plans that change
+        None.
+    """
+    return text.to_text(to_document(report, cases_shown)).rstrip() + "\n"
+
+
+def to_markdown(report: ImpactReport, cases_shown: int = 50) -> str:
+    """The report as Markdown for review records (labels escaped: they are data).
+
+    Args:
+        report: what :func:`~tmrplan.governance.impact.impact` found.
+        cases_shown: how many changed sweep cases to list in full (reference cases always are).
+
+    Example:
+        >>> from tmrplan.governance.impact.records import ImpactReport
+        >>> versions = {side: {"kb": "k", "rules": "r"} for side in ("base", "current")}
+        >>> report = ImpactReport("ref:x_y", "working copy", versions, (), (), (), 3, 0, ())
+        >>> to_markdown(report).splitlines()[2]
+        '- **Base:** ref\\\\:x\\\\_y · **Current:** working copy'
+    """
+    return markdown.to_markdown(to_document(report, cases_shown)).rstrip() + "\n"
