@@ -34,6 +34,7 @@ def test_shipped_ontology_parses_to_the_triples_rdflib_reads() -> None:
     for path in files:
         theirs.parse(path, format="turtle", publicID=path.resolve().as_uri())
     assert len(ours) == len(theirs)
+    assert dict(theirs.namespaces()).items() <= dict(ours.namespaces()).items()  # prefixes too
     assert isomorphic(ours, theirs)  # equal triples, blank nodes up to renaming
     assert {t for t in ours if not any(type(x).__name__ == "BNode" for x in t)} == {
         t for t in theirs if not any(type(x).__name__ == "BNode" for x in t)
