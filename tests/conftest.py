@@ -1,12 +1,18 @@
-"""Shared fixtures: the shipped knowledge base, and a tiny one built in a temporary directory."""
+"""Shared fixtures: the shipped knowledge base and planner, a tiny knowledge base built in a
+temporary directory, the `system` tier, and the property tests' settings and input counts."""
 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.statistics import collector, describe_statistics
 
 from tmrplan import paths
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
@@ -137,3 +143,98 @@ def write_hostile_ontology(target: Path) -> Path:
 def hostile_ontology(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped ontology with markup in two labels (see ``write_hostile_ontology``)."""
     return write_hostile_ontology(tmp_path_factory.mktemp("hostile") / "ontology")
+
+
+# ------------------------------------------------------------------------------ property tests
+
+# Reproducible: derandomized, no example database, so one command runs the same inputs each time.
+settings.register_profile(
+    "tmrplan",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+settings.load_profile("tmrplan")
+
+
+# Events hypothesis records itself (a filter retried, a recursion cut short): they describe the
+# strategy, not what an input led to, and --hypothesis-show-statistics still shows them.
+HYPOTHESIS_OWN = ("Retried draw from ", "Draw for ", "gave up because")
+
+
+@dataclass
+class PropertyRun:
+    """One property's run as hypothesis's statistics tell it: inputs, time, and the outcomes the
+    property recorded with ``hypothesis.event`` (an event with a number payload adds that number)."""
+
+    file: str
+    name: str
+    inputs: int = 0
+    seconds: float = 0.0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, stats: dict[str, Any]) -> None:
+        generated = stats.get("generate-phase", {})
+        self.seconds += generated.get("duration-seconds", 0.0)
+        for case in generated.get("test-cases", []):
+            if case["status"] not in ("valid", "interesting"):
+                continue  # rejected while drawing: the property never saw it
+            self.inputs += 1
+            for text in case["events"]:
+                if text.startswith(HYPOTHESIS_OWN):
+                    continue
+                label, _, payload = text.partition(": ")
+                if payload.isdigit():
+                    self.outcomes[label] += int(payload)
+                else:
+                    self.outcomes[text] += 1
+
+
+PROPERTY_RUNS = pytest.StashKey[list[PropertyRun]]()
+
+
+@pytest.fixture
+def run_property(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """Run a property (a ``@given`` function defined inside the test, as its strategies need the
+    test's fixtures) and check that it saw ``at_least`` generated inputs.
+
+    Hypothesis's pytest plugin collects statistics only for a test that is itself ``@given``, so
+    this collects them for the inner one: they print with ``--hypothesis-show-statistics`` like
+    any other, and feed the table of inputs at the end of the session.
+    """
+
+    def run(name: str, prop: Callable[[], None], *, at_least: int) -> None:
+        record = PropertyRun(request.node.path.name, name)
+        request.config.stash.setdefault(PROPERTY_RUNS, []).append(record)
+        described: list[str] = []
+
+        def note(stats: dict[str, Any]) -> None:
+            record.add(stats)
+            described.append(describe_statistics({**stats, "nodeid": request.node.nodeid}))
+            request.node.hypothesis_statistics = "\n".join(described)
+
+        with collector.with_value(note):
+            prop()
+        assert record.inputs >= at_least, f"{name}: only {record.inputs} inputs"
+
+    return run
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """How many inputs each property was given and what they led to, and the session's total."""
+    runs = config.stash.get(PROPERTY_RUNS, [])
+    if not runs:
+        return
+    terminalreporter.section("hypothesis inputs (details: --hypothesis-show-statistics)")
+    for run in runs:
+        seen = ", ".join(f"{k} {v}" for k, v in sorted(run.outcomes.items()))
+        terminalreporter.write_line(
+            f"{run.inputs:6d}  {run.file}  {run.name}  ({run.seconds:.1f} s)  {seen}"
+        )
+    total = sum(r.inputs for r in runs)
+    terminalreporter.write_line(f"{total:6d}  total ({sum(r.seconds for r in runs):.1f} s)")

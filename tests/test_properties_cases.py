@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from tests.property_counts import PROPERTY, PropertyCounts, property_counts
 from tmrplan import cli
 from tmrplan.cli import context as cli_context
 from tmrplan.errors import AmbiguousNameError, TmrplanError
@@ -35,14 +34,6 @@ from tmrplan.rules.cards import load_rulebook
 
 HUGE = 1_000  # a value this long must not be echoed whole
 SIDES = ("left", "right")
-
-
-# ------------------------------------------------------------------------------ counting
-
-
-@pytest.fixture(scope="module")
-def counts(pytestconfig: pytest.Config) -> PropertyCounts:
-    return property_counts(pytestconfig, "cases", "case input (API, CLI, JSONL)")
 
 
 # ------------------------------------------------------------------------------ one planner
@@ -61,14 +52,10 @@ def cached_planner(ontology: Path | None = None, rules: Path | None = None) -> P
     return _PLANNERS[key]
 
 
-@pytest.fixture(scope="module")
-def planner() -> Planner:
-    return cached_planner()
-
-
 @pytest.fixture
-def invoke(monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], Result]:
+def invoke(monkeypatch: pytest.MonkeyPatch, planner: Planner) -> Callable[[list[str]], Result]:
     """Run the CLI in-process with the shared planner instead of a fresh load per call."""
+    _PLANNERS.setdefault((None, None), planner)  # the session's: the shipped data, not validated
     monkeypatch.setattr(cli_context, "load_planner", cached_planner)
 
     def run(args: list[str]) -> Result:
@@ -299,17 +286,16 @@ def cli_args(case: Case) -> list[str]:
 
 
 def test_api_any_case_plans_or_names_a_value(
-    planner: Planner, pools: Pools, counts: PropertyCounts
+    planner: Planner, pools: Pools, run_property: Callable[..., None]
 ) -> None:
     """Anything at all in every field: a plan, or a TmrplanError naming one of the values."""
     name = "API: any case"
 
-    @settings(PROPERTY, max_examples=300)
+    @settings(max_examples=300)
     @given(cases(pools))
     def prop(case: Case) -> None:
-        counts.hit(name)
         outcome = plan_or_error(planner, case)
-        counts.seen(name, type(outcome).__name__)
+        event(type(outcome).__name__)
         if isinstance(outcome, Plan):
             assert len(outcome.nerves) == len(case.nerves)
         elif not case.nerves:
@@ -317,11 +303,11 @@ def test_api_any_case_plans_or_names_a_value(
         else:
             check_message(str(outcome), case_values(case))
 
-    counts.run(name, prop, at_least=300)
+    run_property(name, prop, at_least=300)
 
 
 def test_api_one_nerve_plans_exactly_when_it_reaches_the_level(
-    planner: Planner, pools: Pools, counts: PropertyCounts
+    planner: Planner, pools: Pools, run_property: Callable[..., None]
 ) -> None:
     """Real, misspelt and garbage nerve names at every level: the error is the one anatomy
     predicts (unknown, not a nerve, does not reach) and names the name as typed."""
@@ -330,7 +316,7 @@ def test_api_one_nerve_plans_exactly_when_it_reaches_the_level(
     levels = st.sampled_from([lv for lv, nerves in sorted(pools.reaching.items()) if nerves])
     names = st.one_of(st.sampled_from(pools.nerves), names_or_garbage(pools.nerves + pools.others))
 
-    @settings(PROPERTY, max_examples=250)
+    @settings(max_examples=250)
     @given(
         drawn=levels.flatmap(
             lambda lv: st.tuples(st.just(lv), st.one_of(st.sampled_from(pools.reaching[lv]), names))
@@ -338,10 +324,9 @@ def test_api_one_nerve_plans_exactly_when_it_reaches_the_level(
         side=st.sampled_from([None, *SIDES]),
     )
     def prop(drawn: tuple[str, str], side: str | None) -> None:
-        counts.hit(name)
         level, nerve = drawn
         expected = expected_for_nerve(planner, nerve, level)
-        counts.seen(name, expected)
+        event(expected)
         outcome = plan_or_error(planner, Case((nerve,), level, side=side))
         if expected == "plan":
             assert isinstance(outcome, Plan), outcome
@@ -360,11 +345,11 @@ def test_api_one_nerve_plans_exactly_when_it_reaches_the_level(
         }
         assert words[expected] in message, (expected, message[:500])
 
-    counts.run(name, prop, at_least=250)
+    run_property(name, prop, at_least=250)
 
 
 def test_api_one_bad_field_is_the_one_named(
-    planner: Planner, pools: Pools, counts: PropertyCounts
+    planner: Planner, pools: Pools, run_property: Callable[..., None]
 ) -> None:
     """A valid case with exactly one bad level, region, side or context entry: the error names
     that value (cut short when huge), not some other one."""
@@ -396,21 +381,20 @@ def test_api_one_bad_field_is_the_one_named(
         key = draw(st.sampled_from(list(CONTEXT_FIELDS)))
         return Case((nerve,), level, context={key: bad}), bad  # type: ignore[dict-item]
 
-    @settings(PROPERTY, max_examples=250)
+    @settings(max_examples=250)
     @given(bad_cases())
     def prop(drawn: tuple[Case, object]) -> None:
-        counts.hit(name)
         case, bad = drawn
         outcome = plan_or_error(planner, case)
-        counts.seen(name, type(outcome).__name__)
+        event(type(outcome).__name__)
         assert isinstance(outcome, TmrplanError), f"{bad!r} was accepted"
         check_message(str(outcome), [bad])
 
-    counts.run(name, prop, at_least=250)
+    run_property(name, prop, at_least=250)
 
 
 def test_api_many_nerves_that_reach_get_distinct_targets(
-    planner: Planner, pools: Pools, counts: PropertyCounts
+    planner: Planner, pools: Pools, run_property: Callable[..., None]
 ) -> None:
     """Many real nerves at once (up to every nerve that runs through the stump): a plan in which
     no two nerves are given the same target unless sharing is allowed."""
@@ -422,13 +406,12 @@ def test_api_many_nerves_that_reach_get_distinct_targets(
         nerves = draw(st.lists(st.sampled_from(pools.reaching[level]), min_size=1, unique=True))
         return Case(tuple(nerves), level, allow_shared_targets=draw(st.booleans()))
 
-    @settings(PROPERTY, max_examples=40)
+    @settings(max_examples=40)
     @given(many())
     def prop(case: Case) -> None:
-        counts.hit(name)
         outcome = plan_or_error(planner, case)
         assert isinstance(outcome, Plan), outcome
-        counts.seen(name, "nerves", len(case.nerves))
+        event("nerves", len(case.nerves))
         assert len(outcome.nerves) == len(case.nerves)
         chosen = [
             n.options[n.assigned_rank - 1].target_muscle.id
@@ -438,7 +421,7 @@ def test_api_many_nerves_that_reach_get_distinct_targets(
         if not case.allow_shared_targets:
             assert len(chosen) == len(set(chosen))
 
-    counts.run(name, prop, at_least=40)
+    run_property(name, prop, at_least=40)
 
 
 # ------------------------------------------------------------------------------ CLI: plan
@@ -447,21 +430,20 @@ def test_api_many_nerves_that_reach_get_distinct_targets(
 def test_cli_plan_exits_0_or_2_naming_the_value(
     planner: Planner,
     pools: Pools,
-    counts: PropertyCounts,
+    run_property: Callable[..., None],
     invoke: Callable[[list[str]], Result],
 ) -> None:
     """``plan --nerve … --level …`` agrees with the API: exit 0 with a plan where the API plans,
     exit 2 naming the value where it refuses; never a traceback."""
     name = "CLI: plan"
 
-    @settings(PROPERTY, max_examples=150)
+    @settings(max_examples=150)
     @given(cases(pools, command_line=True))
     def prop(case: Case) -> None:
-        counts.hit(name)
         expected = plan_or_error(planner, case)
         result = invoke(cli_args(case))
         no_traceback(result)
-        counts.seen(name, f"exit {result.exit_code}")
+        event(f"exit {result.exit_code}")
         if isinstance(expected, Plan):
             assert result.exit_code == 0, result.stderr[-2000:]
             assert result.stdout.strip()
@@ -472,17 +454,17 @@ def test_cli_plan_exits_0_or_2_naming_the_value(
             assert result.stderr.startswith("error: ")
             check_message(result.stderr, case_values(case))
 
-    counts.run(name, prop, at_least=150)
+    run_property(name, prop, at_least=150)
 
 
 def test_cli_context_items_are_checked_and_named(
-    counts: PropertyCounts, invoke: Callable[[list[str]], Result]
+    run_property: Callable[..., None], invoke: Callable[[list[str]], Result]
 ) -> None:
     """``--context`` items that are not ``KEY=yes|no`` for a known key: exit 2 naming the item."""
     name = "CLI: --context items"
     keys = list(CONTEXT_FIELDS)
 
-    @settings(PROPERTY, max_examples=60)
+    @settings(max_examples=60)
     @given(
         key=st.one_of(st.sampled_from(keys), names_or_garbage(keys)),
         sep=st.sampled_from(["=", "", ":", "=="]),
@@ -491,12 +473,11 @@ def test_cli_context_items_are_checked_and_named(
         ),
     )
     def prop(key: str, sep: str, value: str) -> None:
-        counts.hit(name)
         item = f"{key}{sep}{value}"
         args = ["plan", "--nerve=sural nerve", "--level=transtibial", f"--context={item}"]
         result = invoke(args)
         no_traceback(result)
-        counts.seen(name, f"exit {result.exit_code}")
+        event(f"exit {result.exit_code}")
         good = (
             sep == "=" and key in CONTEXT_FIELDS and value.lower() in {"yes", "no", "true", "false"}
         )
@@ -506,14 +487,14 @@ def test_cli_context_items_are_checked_and_named(
             assert result.exit_code == 2
             check_message(result.stderr, [item, key])
 
-    counts.run(name, prop, at_least=60)
+    run_property(name, prop, at_least=60)
 
 
 def test_cli_failed_plan_never_writes_output(
     tmp_path: Path,
     planner: Planner,
     pools: Pools,
-    counts: PropertyCounts,
+    run_property: Callable[..., None],
     invoke: Callable[[list[str]], Result],
 ) -> None:
     """``plan --output FILE``: a failing run leaves the old file as it was (or no file) and no
@@ -521,7 +502,7 @@ def test_cli_failed_plan_never_writes_output(
     name = "CLI: plan --output"
     counter = iter(range(1_000_000))
 
-    @settings(PROPERTY, max_examples=60)
+    @settings(max_examples=60)
     @given(
         case=cases(pools, command_line=True),
         fmt=st.sampled_from(["text", "json", "md", "jsonl", "pdf"]),
@@ -529,7 +510,6 @@ def test_cli_failed_plan_never_writes_output(
         missing_folder=st.booleans(),
     )
     def prop(case: Case, fmt: str, previous: bytes | None, missing_folder: bool) -> None:
-        counts.hit(name)
         folder = tmp_path / f"run{next(counter)}"
         folder.mkdir()
         target = (folder / "missing" if missing_folder else folder) / f"plan.{fmt}"
@@ -539,7 +519,7 @@ def test_cli_failed_plan_never_writes_output(
         expected = plan_or_error(planner, case)
         result = invoke([*cli_args(case), "--format", fmt, "--output", str(target)])
         no_traceback(result)
-        counts.seen(name, f"exit {result.exit_code}")
+        event(f"exit {result.exit_code}")
         if isinstance(expected, Plan) and not missing_folder:
             assert result.exit_code == 0, result.stderr[-2000:]
             data = target.read_bytes()
@@ -558,7 +538,7 @@ def test_cli_failed_plan_never_writes_output(
             if missing_folder:
                 assert "missing" in result.stderr or isinstance(expected, TmrplanError)
 
-    counts.run(name, prop, at_least=60)
+    run_property(name, prop, at_least=60)
 
 
 # ------------------------------------------------------------------------------ CLI: JSONL
@@ -632,7 +612,7 @@ def bad_lines() -> st.SearchStrategy[bytes]:
 def test_jsonl_batch_reports_every_bad_line_and_runs_the_rest(
     tmp_path: Path,
     planner: Planner,
-    counts: PropertyCounts,
+    run_property: Callable[..., None],
     invoke: Callable[[list[str]], Result],
 ) -> None:
     """Each bad line is reported once with its file and line number; every good line still gives
@@ -646,10 +626,9 @@ def test_jsonl_batch_reports_every_bad_line_and_runs_the_rest(
     )
     counter = iter(range(1_000_000))
 
-    @settings(PROPERTY, max_examples=80)
+    @settings(max_examples=80)
     @given(lines=st.lists(line, max_size=10), crlf=st.booleans())
     def prop(lines: list[tuple[str, bytes]], crlf: bool) -> None:
-        counts.hit(name)
         cases = tmp_path / f"batch{next(counter)}.jsonl"
         # A bad line that happens to be a valid case is good after all (e.g. an odd side of None).
         kinds = [
@@ -658,11 +637,11 @@ def test_jsonl_batch_reports_every_bad_line_and_runs_the_rest(
         cases.write_bytes((b"\r\n" if crlf else b"\n").join(text for _, text in lines) + b"\n")
         result = invoke(["plan", "--cases", str(cases), "--format", "jsonl"])
         no_traceback(result)
-        counts.seen(name, f"exit {result.exit_code}")
+        event(f"exit {result.exit_code}")
         bad = [n for n, kind in enumerate(kinds, 1) if kind == "bad"]
         good = [n for n, kind in enumerate(kinds, 1) if kind == "good"]
-        counts.seen(name, "bad lines", len(bad))
-        counts.seen(name, "good lines", len(good))
+        event("bad lines", len(bad))
+        event("good lines", len(good))
         assert result.exit_code == (2 if bad else 0), result.output[-2000:]
         # JSON Lines end at "\n" only: a plan echoes names as typed, U+2028 included.
         reported = result.stderr.split("\n")[:-1]
@@ -677,7 +656,7 @@ def test_jsonl_batch_reports_every_bad_line_and_runs_the_rest(
             assert plan["case"]["nerves"] == sent["nerves"]
             assert plan["case"]["level"] == sent["level"]
 
-    counts.run(name, prop, at_least=80)
+    run_property(name, prop, at_least=80)
 
 
 def plans(planner: Planner, text: bytes) -> bool:
@@ -706,7 +685,7 @@ JSON = st.recursive(
 
 
 def test_parse_case_line_takes_a_case_or_names_the_field(
-    planner: Planner, pools: Pools, counts: PropertyCounts
+    planner: Planner, pools: Pools, run_property: Callable[..., None]
 ) -> None:
     """Any decoded JSON line: a Case whose fields have the types a Case promises, or an
     InvalidCaseError naming the field or the value; planning that Case raises only TmrplanError."""
@@ -729,14 +708,13 @@ def test_parse_case_line_takes_a_case_or_names_the_field(
         ),
     )
 
-    @settings(PROPERTY, max_examples=300)
+    @settings(max_examples=300)
     @given(lines)
     def prop(data: Any) -> None:
-        counts.hit(name)
         try:
             case = parse_case(data)
         except TmrplanError as error:
-            counts.seen(name, "refused")
+            event("refused")
             message = str(error)
             assert len(message) < HUGE, message[:200]
             fields_named = [k for k in fields if k in message]
@@ -749,11 +727,11 @@ def test_parse_case_line_takes_a_case_or_names_the_field(
         assert isinstance(case.context, dict)
         assert case.allow_shared_targets is data.get("allow_shared_targets", False)
         outcome = plan_or_error(planner, case)
-        counts.seen(name, f"case, then {type(outcome).__name__}")
+        event(f"case, then {type(outcome).__name__}")
         if isinstance(outcome, TmrplanError) and case.nerves:
             check_message(str(outcome), case_values(case))
 
-    counts.run(name, prop, at_least=300)
+    run_property(name, prop, at_least=300)
 
 
 # ------------------------------------------------------------------------------ regressions

@@ -14,17 +14,17 @@ they led to, and how long it took, is printed at the end of the session.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
-from tests.property_counts import PROPERTY, PropertyCounts, property_counts
 from tmrplan import cli, paths
 from tmrplan.cli import context as cli_context
 from tmrplan.errors import KnowledgeBaseError, RuleFileError
@@ -38,14 +38,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CARDS = sorted(paths.rules_dir().glob("*.yaml"))
 CARD_TEXT = {c: c.read_text(encoding="utf-8") for c in CARDS}
 CARD_IDS = sorted(yaml.safe_load(text)["id"] for text in CARD_TEXT.values())
-
-
-# ------------------------------------------------------------------------------ counting
-
-
-@pytest.fixture(scope="module")
-def counts(pytestconfig: pytest.Config) -> PropertyCounts:
-    return property_counts(pytestconfig, "files", "data files (rule cards, Turtle, export)")
 
 
 class Scratch:
@@ -264,7 +256,7 @@ def write_rules(folder: Path, victim: Path, data: bytes) -> None:
 
 
 def test_mutated_rule_cards_load_or_name_file_line_and_rule(
-    tmp_path: Path, known_sources: frozenset[str], counts: PropertyCounts
+    tmp_path: Path, known_sources: frozenset[str], run_property: Callable[..., None]
 ) -> None:
     """Cards with keys dropped, wrong types, unknown facts and operators, duplicate ids, YAML
     damage, truncation and non-UTF-8 bytes: RuleFileError naming file, line and rule id, or a
@@ -280,43 +272,44 @@ def test_mutated_rule_cards_load_or_name_file_line_and_rule(
             return victim, draw(mutated_structure(text)).encode("utf-8")
         return victim, draw(mutated_text(text))
 
-    @settings(PROPERTY, max_examples=300)
+    @settings(max_examples=300)
     @given(damaged())
     def prop(drawn: tuple[Path, bytes]) -> None:
-        counts.hit(name)
         victim, data = drawn
         folder = scratch.folder("rules")
         write_rules(folder, victim, data)
         try:
             check_book_usable(folder, known_sources)
         except RuleFileError as error:
-            counts.seen(name, "RuleFileError")
+            event("RuleFileError")
             check_rule_error(error, folder)
         else:
-            counts.seen(name, "loads")
+            event("loads")
 
-    counts.run(name, prop, at_least=300)
+    run_property(name, prop, at_least=300)
 
 
 def test_rules_list_maps_a_bad_card_to_exit_2(
-    tmp_path: Path, kb: KnowledgeBase, counts: PropertyCounts, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    run_property: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``rules list --rules DIR`` over a damaged card: exit 0, or 2 with ``error: FILE:LINE``."""
     name = "CLI: rules list on mutated cards"
     monkeypatch.setattr(cli_context, "load_knowledge_base", lambda ontology=None: kb)
     scratch = Scratch(tmp_path)
 
-    @settings(PROPERTY, max_examples=40)
+    @settings(max_examples=40)
     @given(
         st.sampled_from(CARDS).flatmap(lambda c: st.tuples(st.just(c), mutated_text(CARD_TEXT[c])))
     )
     def prop(drawn: tuple[Path, bytes]) -> None:
-        counts.hit(name)
         victim, data = drawn
         folder = scratch.folder("rules")
         write_rules(folder, victim, data)
         result = CliRunner().invoke(cli.main, ["--rules", str(folder), "rules", "list"])
-        counts.seen(name, f"exit {result.exit_code}")
+        event(f"exit {result.exit_code}")
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(
             result.exception
         )
@@ -326,7 +319,7 @@ def test_rules_list_maps_a_bad_card_to_exit_2(
             assert result.stderr.startswith(f"error: {folder}{'/'}"), result.stderr
             assert ".yaml:" in result.stderr.split(" ")[1], result.stderr
 
-    counts.run(name, prop, at_least=40)
+    run_property(name, prop, at_least=40)
 
 
 @pytest.mark.parametrize(
@@ -484,30 +477,29 @@ def check_kb_error(error: KnowledgeBaseError, damaged: Path, data: bytes) -> Non
 
 
 def test_mutated_turtle_loads_or_names_file_and_line(
-    tmp_path: Path, counts: PropertyCounts
+    tmp_path: Path, run_property: Callable[..., None]
 ) -> None:
     """Truncated and damaged Turtle: a knowledge base, or KnowledgeBaseError naming the damaged
     file and a line inside it."""
     name = "Turtle: mutated and truncated"
     scratch = Scratch(tmp_path)
 
-    @settings(PROPERTY, max_examples=300)
+    @settings(max_examples=300)
     @given(damaged_turtle())
     def prop(drawn: tuple[str, bytes]) -> None:
-        counts.hit(name)
         which, data = drawn
         folder = scratch.folder("ontology")
         damaged = tiny_ontology(folder, which, data)
         try:
             kb = load_knowledge_base(folder)
         except KnowledgeBaseError as error:
-            counts.seen(name, "KnowledgeBaseError")
+            event("KnowledgeBaseError")
             check_kb_error(error, damaged, data)
             return
-        counts.seen(name, "loads")
+        event("loads")
         assert len(kb.graph) > 0 or not data.strip()
 
-    counts.run(name, prop, at_least=300)
+    run_property(name, prop, at_least=300)
 
 
 def test_turtle_line_counts_characters_not_bytes(tmp_path: Path) -> None:
@@ -547,14 +539,16 @@ def test_parser_crashes_become_located_errors(tmp_path: Path, text: bytes, line:
 # ------------------------------------------------------------------------------ export --output
 
 
-def test_export_output_is_whole_or_untouched(tmp_path: Path, counts: PropertyCounts) -> None:
+def test_export_output_is_whole_or_untouched(
+    tmp_path: Path, run_property: Callable[..., None]
+) -> None:
     """``export --ontology DIR --output FILE`` over damaged Turtle or into a missing folder: a
     failing run leaves the old file as it was (or none) and no temporary; a passing one leaves a
     file that parses."""
     name = "CLI: export --output"
     scratch = Scratch(tmp_path)
 
-    @settings(PROPERTY, max_examples=40)
+    @settings(max_examples=40)
     @given(
         drawn=damaged_turtle(),
         fmt=st.sampled_from(["ttl", "jsonld"]),
@@ -564,7 +558,6 @@ def test_export_output_is_whole_or_untouched(tmp_path: Path, counts: PropertyCou
     def prop(
         drawn: tuple[str, bytes], fmt: str, previous: bytes | None, missing_folder: bool
     ) -> None:
-        counts.hit(name)
         folder = scratch.folder("run")
         tiny_ontology(folder / "ontology", *drawn)
         out = folder / "out"
@@ -575,7 +568,7 @@ def test_export_output_is_whole_or_untouched(tmp_path: Path, counts: PropertyCou
         before = sorted(p.name for p in out.rglob("*"))
         args = ["--ontology", str(folder / "ontology"), "export", "--format", fmt]
         result = CliRunner().invoke(cli.main, [*args, "--output", str(target)])
-        counts.seen(name, f"exit {result.exit_code}")
+        event(f"exit {result.exit_code}")
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(
             result.exception
         )
@@ -591,4 +584,4 @@ def test_export_output_is_whole_or_untouched(tmp_path: Path, counts: PropertyCou
             if previous is not None and not missing_folder:
                 assert target.read_bytes() == previous
 
-    counts.run(name, prop, at_least=40)
+    run_property(name, prop, at_least=40)
