@@ -111,7 +111,7 @@ def to_document(report: ImpactReport, cases_shown: int = 50) -> Document:
             for n in report.notes
         ],
     ]
-    blocks: list[Block] = [Heading(1, TITLE), Bullets(tuple(facts))]
+    blocks: list[Block] = [Heading(1, TITLE), Bullets(tuple(facts), marker="")]
     blocks.append(Heading(2, "Cards that differ"))
     if report.cards:
         rows = tuple(
@@ -149,7 +149,8 @@ def to_document(report: ImpactReport, cases_shown: int = 50) -> Document:
     for diff in [d for d in report.diffs if d.reference] + sweep[:cases_shown]:
         label = "reference" if diff.reference else "sweep"
         blocks.append(Heading(3, f"{diff.key} — {describe_case(diff.case)} ({label})"))
-        blocks.append(Bullets(tuple(_where_item(w, c) for w, c in _grouped(diff.changes))))
+        items = tuple(_where_item(w, c) for w, c in _grouped(diff.changes))
+        blocks.append(Bullets(items, marker=""))
     if len(sweep) > cases_shown:
         more = len(sweep) - cases_shown
         blocks.append(
@@ -159,18 +160,25 @@ def to_document(report: ImpactReport, cases_shown: int = 50) -> Document:
 
 
 def _where_item(where: str, changes: list[tuple[Change, tuple[Cause, ...]]]) -> Item:
-    """One nerve (and option), its changes nested under it, their causes under each."""
+    """One nerve (and option), its changes nested under it, their causes under each.
+
+    The text backend shows the nesting by indentation alone (no markers): these lines are long.
+    """
     items = []
     for change, causes in changes:
         under = tuple(
             Item(
                 spans(Span("cause:", italic=True, template=True), fixed(" "), cause.in_words()),
-                Bullets(tuple(Item(spans(t)) for t in cause.triples)) if cause.triples else None,
+                Bullets(tuple(Item(spans(t)) for t in cause.triples), marker="")
+                if cause.triples
+                else None,
             )
             for cause in causes
         )
-        items.append(Item(spans(change.values_in_words()), Bullets(under) if under else None))
-    return Item((Span(where, bold=True),), Bullets(tuple(items)))
+        items.append(
+            Item(spans(change.values_in_words()), Bullets(under, marker="") if under else None)
+        )
+    return Item((Span(where, bold=True),), Bullets(tuple(items), marker=""))
 
 
 def to_text(report: ImpactReport, cases_shown: int = 50) -> str:
@@ -186,7 +194,7 @@ def to_text(report: ImpactReport, cases_shown: int = 50) -> str:
         >>> report = ImpactReport("HEAD", "working copy", versions, (), (), (), 3, 0, ())
         >>> print(to_text(report), end="")  # doctest: +ELLIPSIS
         Impact of rule and ontology changes
-          - Base: HEAD · Current: working copy
+          Base: HEAD · Current: working copy
         ...
         Semantic versioning: ok
         No violation.
