@@ -1,4 +1,5 @@
-"""The words every plan and page must carry: the intended use, the short notice, the PREVIEW line.
+"""The words every plan and page must carry: the intended use, the short notice, the page footer,
+the PREVIEW line.
 
 The intended use is one text, shown on the About page and kept in docs/intended_use.md (a test
 checks that the two say the same thing).
@@ -14,6 +15,11 @@ NOTICE = (
     "basis, not directives; not for intra-operative use. Check every option against the patient."
 )
 
+# The shortest form, at the foot of every page of an exported plan.
+PAGE_FOOTER = (
+    "For pre-operative planning and teaching: options with their basis, not directives; "
+    "not for intra-operative use."
+)
 
 INTENDED_USE = """\
 # Intended use

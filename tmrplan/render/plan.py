@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from tmrplan.model import NervePlan, Option, Plan
+from tmrplan.notice import PAGE_FOOTER
 from tmrplan.render import markdown, text
 from tmrplan.render.document import (
     Block,
@@ -32,10 +33,7 @@ from tmrplan.render.document import (
     term,
 )
 
-PLAN_FOOTER = (
-    "For pre-operative planning and teaching: options with their basis, not directives; "
-    "not for intra-operative use."
-)
+PLAN_FOOTER = PAGE_FOOTER
 
 
 def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
