@@ -20,7 +20,13 @@ from rdflib import Graph, URIRef
 from tmrplan import paths
 from tmrplan.errors import AmbiguousNameError, UnknownEntityError
 from tmrplan.knowledge import tables as cache
-from tmrplan.knowledge.parsing import content_hash, knowledge_files, load_graph, materialise
+from tmrplan.knowledge.parsing import (
+    content_hash,
+    knowledge_files,
+    load_graph,
+    materialise,
+    parse_turtle_file,
+)
 from tmrplan.knowledge.tables import Tables
 from tmrplan.knowledge.vocab import (
     DCTERMS,
@@ -34,6 +40,17 @@ from tmrplan.text import suggest
 
 if TYPE_CHECKING:
     import networkx as nx
+
+# scripts/synthetic_kb.py imports these two from here; they live in ``parsing``.
+__all__ = [
+    "ANATOMY_PREDICATES",
+    "KnowledgeBase",
+    "SearchHit",
+    "content_hash",
+    "load_knowledge_base",
+    "local_name",
+    "parse_turtle_file",
+]
 
 # Resolved once: attribute access on an rdflib Namespace builds a new URIRef every time.
 _NERVE = TMR.Nerve
