@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tmrplan.knowledge.describe import describe_source
 from tmrplan.knowledge.vocab import TMR
@@ -36,7 +37,12 @@ from tmrplan.render.document import (
 )
 from tmrplan.rules.cards import RuleCard
 from tmrplan.rules.ledger import LedgerEntry, load_ledger
-from tmrplan.rules.selftest import TestResult, run_card_tests
+from tmrplan.rules.selftest import run_card_tests
+
+if TYPE_CHECKING:
+    # Under TYPE_CHECKING only: a module-level name starting with "Test" is collected by pytest's
+    # doctest run of this module, and its collection warning is an error there.
+    from tmrplan.rules.selftest import TestResult
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,13 @@ def _facts(sheet: CardSheet) -> list[tuple[str, str]]:
 
 
 def pack_document(pack: GovernancePack) -> Document:
-    """The pack as one document: an introduction, then each card on a page of its own."""
+    """The pack as one document: an introduction, then each card on a page of its own.
+
+    Example:
+        >>> pack = GovernancePack("rules 1", "kb 1", 0, dt.date(2026, 1, 2), ())
+        >>> pack_document(pack).blocks[0]
+        Heading(level=1, text='Rule cards for clinical governance review')
+    """
     blocks: list[Block] = [
         Heading(1, "Rule cards for clinical governance review"),
         Paragraph(

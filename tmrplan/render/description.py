@@ -14,7 +14,14 @@ _PLACED = {"id", "label", "type", "alt_labels", "comment", "sources", "evidence_
 
 def description_document(data: dict[str, Any]) -> Document:
     """The description as a title line and indented ``field: value`` lines, with paths, actions
-    and sources nested under their field."""
+    and sources nested under their field.
+
+    Example:
+        >>> data = {"id": "X", "label": "x nerve", "type": "MixedNerve", "sources": [],
+        ...         "evidence_basis": "general anatomy text"}
+        >>> description_document(data).title
+        'x nerve'
+    """
     items: list[Item] = []
     if data.get("alt_labels"):
         items.append(_field("also", ", ".join(data["alt_labels"])))

@@ -114,7 +114,15 @@ def to_text(plan: Plan, options_per_nerve: int | None = None) -> str:
 
 
 def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Document:
-    """The compact terminal view of a plan: one line per option, blank lines between nerves."""
+    """The compact terminal view of a plan: one line per option, blank lines between nerves.
+
+    Example:
+        >>> from tmrplan.planning.planner import load_planner
+        >>> from tmrplan.model import Case
+        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
+        >>> terminal_document(plan, 1).blocks[1].spans[0].text.startswith("knowledge base ")
+        True
+    """
     case = plan.case
     where = case.level if case.level != "none" else f"intact limb, {case.region}"
     blocks: list[Block] = [
@@ -193,6 +201,14 @@ def plan_document(plan: Plan, exported_on: date | None = None) -> Document:
     Args:
         plan: the plan to render.
         exported_on: the export date, stamped in the case section and on every PDF page.
+
+    Example:
+        >>> from tmrplan.planning.planner import load_planner
+        >>> from tmrplan.model import Case
+        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
+        >>> doc = plan_document(plan, date(2026, 1, 2))
+        >>> doc.title, doc.created
+        ('TMR planning options: sural nerve (transtibial)', datetime.date(2026, 1, 2))
     """
     case = plan.case
     preview = " — PREVIEW" if plan.is_preview else ""
