@@ -53,7 +53,7 @@ class CardSheet:
     approval: str
     tests: tuple[TestResult, ...]
     fired: int
-    sources: tuple[str, ...]
+    sources: tuple[str, ...]  # the citations as plain text, for the CSV
     ledger: tuple[LedgerEntry, ...]
     citations: tuple[Inline, ...] = ()
 
@@ -78,28 +78,24 @@ def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePa
     ledger = load_ledger(book.directory)
     sheets = []
     for card in book.cards:
-        described = [describe_source(kb, TMR[s]) for s in card.sources]
+        citations = tuple(
+            tuple(cite(source, details=[source.get("kind", "source")]))
+            for source in (describe_source(kb, TMR[s]) for s in card.sources)
+        )
         sheets.append(
             CardSheet(
                 card=card,
                 approval=book.approval_state(card),
                 tests=tuple(r for r in results if r.card is card),
                 fired=fired.get(card.id, 0),
-                sources=tuple(_cite(s) for s in described),
+                sources=tuple("".join(span.text for span in c) for c in citations),
                 ledger=ledger.about(card.id),
-                citations=tuple(
-                    tuple(cite(s, details=[s.get("kind", "source")])) for s in described
-                ),
+                citations=citations,
             )
         )
     return GovernancePack(
         book.version, kb.version, len(cases), made_on or dt.date.today(), tuple(sheets)
     )
-
-
-def _cite(source: dict[str, str]) -> str:
-    ids = " ".join(f"{k.upper()} {source[k]}" for k in ("doi", "pmid") if source.get(k))
-    return f"{source['label']} ({source.get('kind', 'source')})" + (f" — {ids}" if ids else "")
 
 
 def _facts(sheet: CardSheet) -> list[tuple[str, str]]:
