@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from tmrplan import paths
+from tmrplan.errors import KnowledgeBaseError
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 from tmrplan.knowledge.parsing import load_graph
 
@@ -84,3 +87,22 @@ def test_corrupt_or_foreign_cache_file_is_rebuilt(tmp_path: Path) -> None:
         assert kb._graph is not None, data[:40]  # rebuilt from the Turtle
         assert _indexes(kb) == _indexes(fresh)
         assert load_knowledge_base(cache_dir=tmp_path)._graph is None  # and rewritten whole
+
+
+def test_a_graph_read_after_the_files_changed_is_refused(
+    make_ontology: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A cached load reads the graph at first use; files edited in between must not be mixed
+    with indexes of the old content."""
+    ontology = make_ontology()
+    load_knowledge_base(ontology, cache_dir=tmp_path / "cache")  # fills the cache
+    kb = load_knowledge_base(ontology, cache_dir=tmp_path / "cache")  # from the cache: no graph yet
+    extra = ontology / "anatomy" / "late.ttl"
+    extra.write_text(
+        "@prefix tmr: <https://w3id.org/tmrplan#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        'tmr:Deltoid skos:altLabel "late"@en .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeBaseError, match="changed after they were loaded"):
+        _ = kb.graph

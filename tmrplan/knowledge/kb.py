@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from tmrplan import paths
-from tmrplan.errors import AmbiguousNameError, UnknownEntityError
+from tmrplan.errors import AmbiguousNameError, KnowledgeBaseError, UnknownEntityError
 from tmrplan.knowledge import tables as cache
 from tmrplan.knowledge.parsing import (
     content_hash,
@@ -115,7 +115,15 @@ class KnowledgeBase:
     def graph(self) -> Graph:
         """The RDF graph, read from the files at first use when the indexes came from the cache."""
         if self._graph is None:
-            graph, _ = load_graph(self.directory)
+            graph, files = load_graph(self.directory)
+            # The indexes came from the cache for the files as they were at load; a graph read
+            # from files edited since would disagree with them (and with the version every plan
+            # and validation stamp names), so it is refused rather than mixed.
+            if content_hash(files) != self.version.rpartition("+")[2]:
+                raise KnowledgeBaseError(
+                    f"the knowledge files in {str(self.directory)!r} changed after they were "
+                    f"loaded (version {self.version}); load the knowledge base again"
+                )
             materialise(graph)
             self._graph = graph
         return self._graph
