@@ -35,7 +35,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from tmrplan import paths
-from tmrplan.knowledge.kb import content_hash, parse_turtle_file
+from tmrplan.knowledge.parsing import content_hash, parse_turtle_file
 from tmrplan.knowledge.vocab import DCTERMS, OWL, RDF, RDFS, SKOS, TMR, XSD
 
 # Bump when the generated shape changes, so that cached directories are rebuilt.

@@ -13,13 +13,7 @@ Example:
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("tmrplan")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
 
 # Public name → the module that defines it.
 _PUBLIC = {
@@ -57,6 +51,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    __version__: str
     from tmrplan.errors import (
         AmbiguousNameError,
         InvalidCaseError,
@@ -70,7 +65,20 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from tmrplan.rules.cards import RuleBook, load_rulebook
 
 
+def _version() -> str:
+    # importlib.metadata costs ~0.07 s at start-up, so the version is looked up on first use.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tmrplan")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'tmrplan' has no attribute {name!r}")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from tmrplan import __version__
 from tmrplan.cli.app import app_command
 from tmrplan.cli.audit import audit
 from tmrplan.cli.context import Context, ErrorMappingGroup
@@ -25,7 +24,7 @@ __all__ = ["Context", "main"]
 
 
 @click.group(cls=ErrorMappingGroup)
-@click.version_option(__version__, prog_name="tmrplan")
+@click.version_option(package_name="tmrplan", prog_name="tmrplan")  # looked up when asked
 @click.option(
     "--ontology",
     type=click.Path(path_type=Path, file_okay=False),

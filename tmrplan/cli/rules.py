@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from tmrplan.cli.context import EXIT_FINDINGS, Context, emit
-from tmrplan.governance.actions import approve, comment, retire
 from tmrplan.rules.cards import load_rulebook
 from tmrplan.rules.selftest import run_card_tests
 
@@ -75,6 +74,8 @@ _ROLE = click.option("--role", required=True, help="Your governance role, e.g. '
 @click.pass_obj
 def rules_approve(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
     """Approve CARD_ID at its current content: status active, reviewer you, entry in the ledger."""
+    from tmrplan.governance.actions import approve
+
     entry = approve(load_rulebook(obj.rules), card_id, who, role, note)
     click.echo(f"approved {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) by {who}")
 
@@ -87,6 +88,8 @@ def rules_approve(obj: Context, card_id: str, who: str, role: str, note: str) ->
 @click.pass_obj
 def rules_comment(obj: Context, card_id: str, who: str, role: str, text: str) -> None:
     """Record a review comment on CARD_ID's current content."""
+    from tmrplan.governance.actions import comment
+
     entry = comment(load_rulebook(obj.rules), card_id, who, role, text)
     click.echo(f"comment {entry.seq} on {entry.card_id} v{entry.version} recorded")
 
@@ -99,6 +102,8 @@ def rules_comment(obj: Context, card_id: str, who: str, role: str, text: str) ->
 @click.pass_obj
 def rules_retire(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
     """Retire CARD_ID: kept for the record, no longer run."""
+    from tmrplan.governance.actions import retire
+
     entry = retire(load_rulebook(obj.rules), card_id, who, role, note)
     click.echo(f"retired {entry.card_id} v{entry.version}")
 

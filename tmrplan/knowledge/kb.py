@@ -25,7 +25,6 @@ from tmrplan.knowledge.parsing import (
     knowledge_files,
     load_graph,
     materialise,
-    parse_turtle_file,
 )
 from tmrplan.knowledge.tables import Tables
 from tmrplan.knowledge.vocab import (
@@ -46,10 +45,8 @@ __all__ = [
     "ANATOMY_PREDICATES",
     "KnowledgeBase",
     "SearchHit",
-    "content_hash",
     "load_knowledge_base",
     "local_name",
-    "parse_turtle_file",
 ]
 
 # Resolved once: attribute access on an rdflib Namespace builds a new URIRef every time.

@@ -234,16 +234,7 @@ class AnatomyIndex:
         """Each ancestor of a nerve (and the nerve itself, at 0) with the fewest branchOf steps to it."""
         found = self._steps_up.get(nerve)
         if found is None:
-            found = {nerve: 0}
-            frontier = [nerve]
-            while frontier:
-                following = []
-                for current in frontier:
-                    for parent in self.kb.objects(current, TMR.branchOf):
-                        if parent not in found:
-                            found[parent] = found[current] + 1
-                            following.append(parent)
-                frontier = following
+            found = {nerve: 0, **self.kb.closure(nerve, TMR.branchOf)}
             self._steps_up[nerve] = found
         return found
 

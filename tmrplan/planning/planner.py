@@ -11,7 +11,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import networkx as nx
 from rdflib import URIRef
 
 from tmrplan.errors import InvalidCaseError
@@ -202,6 +201,8 @@ class Planner:
         """Give each nerve a different target (unless sharing is allowed), preferring better ranks."""
         if shared or len(ranked) == 1:
             return {nerve: 1 for nerve, drafts in ranked.items() if drafts}
+        import networkx as nx  # ~0.12 s of start-up: only multi-nerve cases match targets
+
         graph = nx.Graph()
         for nerve, drafts in ranked.items():
             for rank, draft in enumerate(drafts, 1):
