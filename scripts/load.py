@@ -54,13 +54,13 @@ from tmrplan.model import Case
 
 T = TypeVar("T")
 PREVIEW_PREFIX = (
-    "PREVIEW: "  # tmrplan.render.plan.preview_notice: the one error box a plan may show
+    "PREVIEW: "  # tmrplan.notice.preview_notice: the one error box a plan may show
 )
 NERVE_PICKER = "Neuroma nerves (type a name, synonym or abbreviation)"  # the Plan page's label
 RANKING_KEYS = "**Ranking keys**"  # how tmrplan.ui.plan_page.show_basis starts a basis
 _ESCAPED = re.compile(
     r"\\(.)"
-)  # tmrplan.render.plan.escape_markdown puts a backslash before specials
+)  # tmrplan.text.escape_markdown puts a backslash before specials
 
 
 # --------------------------------------------------------------------------------------------

@@ -249,6 +249,8 @@ def parse_case(data: object, where: str = "") -> Case:
         raise InvalidCaseError(f"{at}context must be an object, not {to_short_repr(context)}")
     try:
         context = check_context(context or {})
+    except UnknownCaseFieldError:
+        raise  # the same error, word for word, as from the command line and the API
     except InvalidCaseError as error:
         raise InvalidCaseError(f"{at}{error}") from None
     shared = data.get("allow_shared_targets", False)

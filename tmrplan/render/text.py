@@ -1,8 +1,8 @@
 """The plain-text backend: a :class:`~tmrplan.render.document.Document` for terminals and pipes.
 
 One line per heading, paragraph and bullet, no wrapping and no markup; links print as their
-text (a DOI or PMID reads as itself). Blank lines are empty paragraphs, so a builder lays out
-a compact terminal view exactly.
+text (a DOI or PMID reads as itself). A heading after other lines gets a blank line before it;
+other blank lines are empty paragraphs, so a builder lays out a compact terminal view exactly.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def to_text(document: Document) -> str:
     """
     lines: list[str] = []
     for block in document.blocks:
+        if isinstance(block, Heading) and lines and lines[-1]:
+            lines.append("")  # a section starts after a blank line, as a reader scans for it
         lines += _block(block)
     return "\n".join(lines) + "\n"
 

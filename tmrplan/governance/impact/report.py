@@ -195,9 +195,18 @@ def to_text(report: ImpactReport, cases_shown: int = 50) -> str:
         >>> print(to_text(report), end="")  # doctest: +ELLIPSIS
         Impact of rule and ontology changes
           Base: HEAD · Current: working copy
-        ...
+          compared 3 reference case(s) and 0 sweep case(s) in 0.0 s: 0 plan(s) change (0 reference)
+          knowledge base k → k; rules r → r
+        <BLANKLINE>
+        Cards that differ
+        None.
+        <BLANKLINE>
+        Knowledge graph
+        0 triple(s) added, 0 removed.
+        <BLANKLINE>
         Semantic versioning: ok
         No violation.
+        <BLANKLINE>
         Plans that change
         None.
     """
