@@ -53,14 +53,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from tmrplan.model import Case
 
 T = TypeVar("T")
-PREVIEW_PREFIX = (
-    "PREVIEW: "  # tmrplan.notice.preview_notice: the one error box a plan may show
-)
+PREVIEW_PREFIX = "PREVIEW: "  # tmrplan.notice.preview_notice: the one error box a plan may show
 NERVE_PICKER = "Neuroma nerves (type a name, synonym or abbreviation)"  # the Plan page's label
 RANKING_KEYS = "**Ranking keys**"  # how tmrplan.ui.plan_page.show_basis starts a basis
-_ESCAPED = re.compile(
-    r"\\(.)"
-)  # tmrplan.text.escape_markdown puts a backslash before specials
+_ESCAPED = re.compile(r"\\(.)")  # tmrplan.text.escape_markdown puts a backslash before specials
 
 
 # --------------------------------------------------------------------------------------------
