@@ -317,12 +317,13 @@ def start_server(
     """``tmrplan app`` on a free loopback port, as ``make run`` starts it; its URL once healthy."""
     port = free_port()
     tmrplan = Path(sys.executable).with_name("tmrplan")
-    process = subprocess.Popen(
-        [str(tmrplan), "app", "--port", str(port)],
-        env={**os.environ, **(env or {})},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:  # the server writes to its own copy; ours closes here
+        process = subprocess.Popen(
+            [str(tmrplan), "app", "--port", str(port)],
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://localhost:{port}"
     wait_until_healthy(url, process, log)
     return url, process

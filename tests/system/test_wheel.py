@@ -116,13 +116,14 @@ def test_the_app_serves_a_plan_on_loopback_only(
     bin_dir, elsewhere, env = wheel_env
     port = load.free_port()
     log = tmp_path / "server.log"
-    server = subprocess.Popen(
-        [str(bin_dir / "tmrplan"), "app", "--port", str(port)],
-        cwd=elsewhere,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:  # the server writes to its own copy; ours closes here
+        server = subprocess.Popen(
+            [str(bin_dir / "tmrplan"), "app", "--port", str(port)],
+            cwd=elsewhere,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://localhost:{port}"
         load.wait_until_healthy(url, server, log)

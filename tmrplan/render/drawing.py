@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,7 +33,10 @@ def _executor() -> ProcessPoolExecutor:
             # "spawn", not fork: forking a threaded server can copy a lock held by another thread
             # into the child, where nothing will ever release it.
             _pool = ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=os.cpu_count() or 1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return _pool
 
@@ -76,6 +80,18 @@ def loss_picture(donor: str, target: str, losses: Sequence[ActionLoss], fmt: str
 
 
 # Run in the workers.
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the server that started it is gone: a server stopped by a signal
+    (or killed) does not shut its pool down, and an idle worker would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="tmrplan-parent-watch", daemon=True).start()
 
 
 def _load_matplotlib() -> None:

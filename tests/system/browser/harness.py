@@ -71,13 +71,14 @@ def start_server(log: Path, extra_env: dict[str, str] | None = None) -> Server:
     port = load_script("load").free_port()
     env = {**os.environ, **(extra_env or {})}
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("tmrplan")), "app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:  # the server writes to its own copy; ours closes here
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("tmrplan")), "app", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
