@@ -30,12 +30,12 @@ from tmrplan.cli import context as cli_context
 from tmrplan.errors import KnowledgeBaseError, RuleFileError
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 from tmrplan.rules.card_schema import REQUIRED
-from tmrplan.rules.cards import load_rulebook, parse_card
+from tmrplan.rules.cards import card_files, load_rulebook, parse_card
 from tmrplan.rules.engine import to_ruleset
 from tmrplan.rules.facts import FACTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CARDS = sorted(paths.rules_dir().glob("*.yaml"))
+CARDS = card_files(paths.rules_dir())
 CARD_TEXT = {c: c.read_text(encoding="utf-8") for c in CARDS}
 CARD_IDS = sorted(yaml.safe_load(text)["id"] for text in CARD_TEXT.values())
 

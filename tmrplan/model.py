@@ -75,6 +75,8 @@ class Case:
         nerves: neuroma nerve names as typed (labels, synonyms or abbreviations).
         level: one of ``LEVEL_IDS``; ``none`` for an intact limb.
         region: the neuroma's region id, required when ``level == "none"``.
+        position: for an intact limb, which third of the region (proximal, middle, distal); None
+            when not stated (the middle of the region is used, and the plan says so).
         side: ``left``/``right`` or None when not stated.
         context: values for ``CONTEXT_FIELDS``; a missing key means "not stated".
         allow_shared_targets: whether two nerves may be assigned the same target.
@@ -84,6 +86,7 @@ class Case:
     level: str
     region: str | None = None
     side: str | None = None
+    position: str | None = None
     context: dict[str, bool] = field(default_factory=dict)
     allow_shared_targets: bool = False
 
@@ -129,6 +132,10 @@ class Option:
     evidence: tuple[dict[str, Any], ...]
     flags: tuple[Flag, ...]
     facts: dict[str, Any]
+    # The ranking card's verdict: ranks of the options equal to this one after every key (listed
+    # by id, not ordered by them), and the keys that could not rank it (value unknown).
+    tied_with: tuple[int, ...] = ()
+    unranked_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,7 @@ class Plan:
         return bool(self.preview_cards)
 
 
-_CASE_FIELDS = {"side", "level", "region", "nerves", "context", "allow_shared_targets"}
+_CASE_FIELDS = {"side", "level", "region", "position", "nerves", "context", "allow_shared_targets"}
 
 
 # Longer than any name in the knowledge base (the longest is ~130 characters): a longer value is
@@ -240,7 +247,7 @@ def parse_case(data: object, where: str = "") -> Case:
         raise InvalidCaseError(f"{at}nerves must be a list of names, not {to_short_repr(nerves)}")
     if not isinstance(level, str):
         raise InvalidCaseError(f"{at}level must be a level id, not {to_short_repr(level)}")
-    for key in ("region", "side"):
+    for key in ("region", "side", "position"):
         if not isinstance(data.get(key), str | None):
             raise InvalidCaseError(
                 f"{at}{key} must be text or null, not {to_short_repr(data[key])}"
@@ -263,6 +270,7 @@ def parse_case(data: object, where: str = "") -> Case:
         level=level,
         region=data.get("region"),
         side=data.get("side"),
+        position=data.get("position"),
         context=context,
         allow_shared_targets=shared,
     )

@@ -36,7 +36,7 @@ def rules(tmp_path: Path) -> Path:
 
 def approve_all(folder: Path, who: str = "Dr Reviewer") -> RuleBook:
     book = load_rulebook(folder)
-    for card in book.cards:
+    for card in (c for c in book.governed if c.status != "retired"):
         approve(book, card.id, who, "clinical governance lead")
     return load_rulebook(folder)
 
@@ -45,8 +45,9 @@ def test_shipped_rules_are_unapproved_so_every_plan_is_preview(kb: KnowledgeBase
     book = load_rulebook()
     assert not book.approved
     plan = Planner(kb, book).plan(CASE)
-    assert plan.is_preview and set(plan.preview_cards) == {c.id for c in book.running}
-    assert to_text(plan).splitlines()[2].startswith("PREVIEW: built with 19 rule card(s)")
+    running = {c.id for c in book.running} | {book.ranking.id}
+    assert plan.is_preview and set(plan.preview_cards) == running
+    assert to_text(plan).splitlines()[2].startswith("PREVIEW: built with 24 rule card(s)")
     assert to_markdown(plan).startswith("# TMR planning options — PREVIEW")
     assert to_json_dict(plan)["preview"] is True
 
@@ -173,7 +174,7 @@ def test_check_reports_overdue_reviews_and_approval_count(rules: Path) -> None:
     result = CliRunner().invoke(main, ["--rules", str(rules), "check"])
     assert result.exit_code == 0, result.output
     assert "review overdue: TMR-RISK-NONE v1.0.0 (due 2020-01-31)" in result.output
-    assert "0 of 19 running card(s) approved; plans are PREVIEW" in result.output
+    assert "0 of 23 running card(s) approved; plans are PREVIEW" in result.output
 
 
 def test_a_comment_with_a_unicode_line_separator_keeps_the_ledger_loadable(rules: Path) -> None:

@@ -31,7 +31,8 @@ from tmrplan.planning.planner import Planner
 from tmrplan.planning.sweep import keyed_reference_cases
 from tmrplan.rules.cards import load_rulebook
 
-OUTSIDE = "TMR-DONOR-OUTSIDE-REGION"
+# A caution card that fires in the transhumeral median reference case.
+CAUTION = "TMR-RISK-MODERATE"
 RISK_NONE = "TMR-RISK-NONE"
 # The triple that puts the biceps short-head branch in the arm: without it, no transhumeral plan
 # offers that branch.
@@ -47,13 +48,13 @@ def data_copy(target: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def card_report(tmp_path_factory: pytest.TempPathFactory, planner: Planner) -> ImpactReport:
-    """Base: the outside-region card one severity up, and 'no risk' for one kept action instead
+    """Base: the moderate-risk card one severity up, and 'no risk' for one kept action instead
     of none (a condition change). Current: the shipped data."""
     base = data_copy(tmp_path_factory.mktemp("cards"))
-    outside = base / "rules" / "donor_outside_region.yaml"
-    text = outside.read_text(encoding="utf-8")
+    moderate = base / "rules" / "risk_moderate.yaml"
+    text = moderate.read_text(encoding="utf-8")
     assert text.count("severity: caution") == 1
-    outside.write_text(text.replace("severity: caution", "severity: warning"), encoding="utf-8")
+    moderate.write_text(text.replace("severity: caution", "severity: warning"), encoding="utf-8")
     none = base / "rules" / "risk_none.yaml"
     text = none.read_text(encoding="utf-8")
     assert text.count("    value: 0\n") == 1
@@ -67,17 +68,17 @@ def changes_of(report: ImpactReport, key: str) -> list[Change]:
 
 def test_a_severity_change_names_the_card_and_the_flag(card_report: ImpactReport) -> None:
     cards = {c.rule_id: c for c in card_report.cards}
-    assert cards[OUTSIDE].parts == ("severity",) and cards[OUTSIDE].old_version == "1.0.0"
+    assert cards[CAUTION].parts == ("severity",) and cards[CAUTION].old_version == "1.0.0"
     flag = next(
         c
         for c in changes_of(card_report, "ref:04_th_median")
-        if c.what == "flag changed" and c.rule_id == OUTSIDE
+        if c.what == "flag changed" and c.rule_id == CAUTION
     )
     assert (flag.old, flag.new) == ("severity warning", "severity caution")
     assert flag.nerve is not None and flag.nerve.id == "MedianNerve"
     assert flag.donor is not None and flag.target is not None
     assert [(c.kind, c.card.rule_id if c.card else None) for c in flag.causes] == [
-        ("card", OUTSIDE)
+        ("card", CAUTION)
     ]
 
 
@@ -106,7 +107,7 @@ def test_changed_reference_plans_without_major_bump_are_semver_violations(
     assert any(
         v.startswith(f"card {RISK_NONE} 1.0.0 → 1.0.0 (conditions changed)") for v in violations
     )
-    assert any("make it 2.0.0" in v and OUTSIDE in v for v in violations)
+    assert any("make it 2.0.0" in v and CAUTION in v for v in violations)
 
 
 def test_a_removed_triple_is_attributed_to_the_ontology(tmp_path: Path, planner: Planner) -> None:
@@ -159,7 +160,7 @@ def test_renderers_text_json_markdown(card_report: ImpactReport) -> None:
     assert "ref:04_th_median — median nerve @ transhumeral" in text
     data = json.loads(json.dumps(to_json_dict(card_report)))
     assert data["compared"]["reference_cases"] >= 25
-    assert {c["rule_id"] for c in data["cards"]} == {OUTSIDE, RISK_NONE}
+    assert {c["rule_id"] for c in data["cards"]} == {CAUTION, RISK_NONE}
     first = data["cases"][0]["changes"][0]
     assert {"what", "old", "new", "rule_id", "causes", "output"} <= set(first)
     assert data["semver_violations"]

@@ -23,14 +23,11 @@ def pack(planner: Planner) -> GovernancePack:
 
 def test_every_card_has_a_sheet_with_what_a_reviewer_decides_on(pack: GovernancePack) -> None:
     text = to_markdown(pack)
-    assert text.count("\n## TMR-") == len(pack.sheets) == 19
-    for label in (
-        "**Approval:**",
-        "**Review due:**",
-        "**Fired across the sweep:**",
-        "**Rationale.**",
-    ):
-        assert text.count(label) == 19, label
+    assert text.count("\n## TMR-") == len(pack.sheets) + 1 == 24 + 1  # and the ranking card
+    assert "## TMR-RANKING: Order of donor options" in text
+    for label in ("**Approval:**", "**Review due:**", "**Rationale.**"):
+        assert text.count(label) == 24 + 1, label  # every card, and the ranking card
+    assert text.count("**Fired across the sweep:**") == 24
     assert f"over {pack.sweep_cases} sweep cases" in text and pack.sweep_cases > 100
     redundant = next(s for s in pack.sheets if s.card.id == "TMR-DONOR-REDUNDANT")
     assert redundant.fired > 0 and all(r.passed for r in redundant.tests)
@@ -49,7 +46,7 @@ def test_the_review_csv_indents_details_under_each_card(pack: GovernancePack) ->
     rows = list(csv.reader(io.StringIO(to_review_csv(pack))))
     assert rows[0] == ["item", "detail", "Include", "Exclude", "Notes"]
     cards = [r for r in rows[1:] if not r[0].startswith("  ")]
-    assert [r[0] for r in cards] == [s.card.id for s in pack.sheets]
+    assert [r[0] for r in cards] == ["TMR-RANKING"] + [s.card.id for s in pack.sheets]
     kinds = {r[0].strip() for r in rows[1:] if r[0].startswith("  ")}
     assert {"rationale", "condition", "flag", "test", "source", "fired across the sweep"} <= kinds
     assert all(r[2:] == ["", "", ""] for r in rows[1:])

@@ -20,6 +20,7 @@ from tmrplan.atomic import write_atomically
 from tmrplan.errors import OutputError, RuleFileError
 from tmrplan.rules.cards import RuleBook, RuleCard, parse_card
 from tmrplan.rules.ledger import LedgerEntry, load_ledger, same_person
+from tmrplan.rules.ranking import RankingCard, parse_ranking
 
 APPROVABLE = ("in_review", "active")
 LOCK_FILE = ".governance.lock"
@@ -113,7 +114,7 @@ def retire(
 
 def _record(
     book: RuleBook,
-    card: RuleCard,
+    card: RuleCard | RankingCard,
     who: str,
     role: str,
     action: str,
@@ -133,7 +134,7 @@ def _record(
     return ledger.entries[-1]
 
 
-def _rewrite(card: RuleCard, **fields: str) -> RuleCard:
+def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingCard:
     """Set top-level scalar fields of a card file in place; the card re-parses before writing."""
     text = card.path.read_text(encoding="utf-8")
     for key, value in fields.items():
@@ -147,6 +148,9 @@ def _rewrite(card: RuleCard, **fields: str) -> RuleCard:
         # JSON strings are valid YAML scalars: the name is stored exactly, whatever it contains.
         line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
         text = text[: matches[0].start()] + line + text[matches[0].end() :]
-    updated = parse_card(text, Path(card.path))
+    if isinstance(card, RankingCard):
+        updated: RuleCard | RankingCard = parse_ranking(text, Path(card.path))
+    else:
+        updated = parse_card(text, Path(card.path))
     write_atomically(card.path, text)
     return updated

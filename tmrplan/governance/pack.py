@@ -37,6 +37,7 @@ from tmrplan.render.document import (
 )
 from tmrplan.rules.cards import RuleCard
 from tmrplan.rules.ledger import LedgerEntry, load_ledger
+from tmrplan.rules.ranking import RankingCard
 from tmrplan.rules.selftest import run_card_tests
 
 if TYPE_CHECKING:
@@ -59,6 +60,16 @@ class CardSheet:
 
 
 @dataclass(frozen=True)
+class RankingSheet:
+    """What the ranking card's page shows: its keys in order, approval, sources and ledger."""
+
+    card: RankingCard
+    approval: str
+    ledger: tuple[LedgerEntry, ...]
+    citations: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
 class GovernancePack:
     """The sheets of every card, with the sweep they were counted over."""
 
@@ -67,6 +78,7 @@ class GovernancePack:
     sweep_cases: int
     made_on: dt.date
     sheets: tuple[CardSheet, ...]
+    ranking: RankingSheet | None = None
 
 
 def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePack:
@@ -93,9 +105,66 @@ def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePa
                 citations=citations,
             )
         )
-    return GovernancePack(
-        book.version, kb.version, len(cases), made_on or dt.date.today(), tuple(sheets)
+    ranking = RankingSheet(
+        card=book.ranking,
+        approval=book.approval_state(book.ranking),
+        ledger=ledger.about(book.ranking.id),
+        citations=tuple(
+            tuple(cite(source, details=[source.get("kind", "source")]))
+            for source in (describe_source(kb, TMR[s]) for s in book.ranking.sources)
+        ),
     )
+    return GovernancePack(
+        book.version, kb.version, len(cases), made_on or dt.date.today(), tuple(sheets), ranking
+    )
+
+
+def _ranking_blocks(sheet: RankingSheet) -> list[Block]:
+    card = sheet.card
+    overdue = " — REVIEW OVERDUE" if card.is_overdue() else ""
+    facts = [
+        ("Version", card.version),
+        ("Status", card.status),
+        ("Approval", sheet.approval),
+        ("Author", card.author),
+        ("Reviewer", card.reviewer),
+        ("Review due", card.review_due.isoformat() + overdue),
+        ("Content hash", card.content_hash),
+        ("File", f"{card.path.name}, line {card.line}"),
+    ]
+    return [
+        PageBreak(),
+        Heading(2, (Span(card.id), fixed(": "), Span(card.title))),
+        Bullets(tuple(Item((term(f"{k}: "), Span(v))) for k, v in facts)),
+        Paragraph((term("Rationale. "), Span(card.rationale))),
+        Heading(3, "Keys, in order"),
+        Table(
+            ("#", "key", "rationale", "sources"),
+            tuple(
+                (str(n), key.in_words(), key.rationale, ", ".join(key.sources))
+                for n, key in enumerate(card.keys, 1)
+            ),
+        ),
+        Paragraph(
+            spans(
+                "An option whose value for a key is unknown comes after those whose value is "
+                "known; options equal after every key are shown as tied."
+            )
+        ),
+        Heading(3, "Sources"),
+        Bullets(tuple(Item(c) for c in sheet.citations), empty="none"),
+        Heading(3, "Tests"),
+        Table(
+            ("test", "expected order", "result"),
+            tuple((t.name, _order(t.expect), "pass") for t in card.tests),
+        ),
+        Heading(3, "Ledger"),
+        Bullets(tuple(Item(spans(_entry(e))) for e in sheet.ledger), empty="no entries"),
+    ]
+
+
+def _order(groups: tuple[tuple[str, ...], ...]) -> str:
+    return " > ".join(g[0] if len(g) == 1 else "(" + " = ".join(g) + " tied)" for g in groups)
 
 
 def _facts(sheet: CardSheet) -> list[tuple[str, str]]:
@@ -135,6 +204,8 @@ def pack_document(pack: GovernancePack) -> Document:
             )
         ),
     ]
+    if pack.ranking is not None:
+        blocks += _ranking_blocks(pack.ranking)
     for sheet in pack.sheets:
         card = sheet.card
         blocks += [
@@ -181,6 +252,20 @@ def to_review_csv(pack: GovernancePack) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["item", "detail", "Include", "Exclude", "Notes"])
+    if pack.ranking is not None:
+        ranking = pack.ranking.card
+        writer.writerow(
+            [
+                ranking.id,
+                f"v{ranking.version} · {ranking.status} · {pack.ranking.approval} · {ranking.title}",
+                "",
+                "",
+                "",
+            ]
+        )
+        writer.writerow(["  rationale", ranking.rationale, "", "", ""])
+        for n, key in enumerate(ranking.keys, 1):
+            writer.writerow([f"  key {n}", f"{key.in_words()} — {key.rationale}", "", "", ""])
     for sheet in pack.sheets:
         card = sheet.card
         writer.writerow(

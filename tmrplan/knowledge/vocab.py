@@ -23,6 +23,8 @@ ENTITY_CLASSES = (
     TMR.Joint,
     TMR.Action,
     TMR.Region,
+    TMR.Compartment,
+    TMR.Boundary,
     TMR.Limb,
     TMR.AmputationLevel,
     TMR.NeuromaSite,

@@ -19,15 +19,18 @@ from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import LEVEL_IDS
 from tmrplan.planning.amputation import LevelEffects, MuscleStatus, compute_level_effects
+from tmrplan.planning.spatial import POSITIONS, SpatialIndex
 from tmrplan.text import suggest
 
 
 @dataclass(frozen=True)
 class Site:
-    """Where a neuroma lies: the level (None for an intact limb) and the region."""
+    """Where a neuroma lies: the level (None for an intact limb), the region, and for an intact
+    limb optionally which third of the region (``proximal``, ``middle`` or ``distal``)."""
 
     level: URIRef | None
     region: URIRef
+    position: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class AnatomyIndex:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.effects = LevelEffectsTable(kb)
+        self.space = SpatialIndex(kb)
+        self._neuromas: dict[tuple[URIRef, Site], tuple[frozenset[URIRef], float | None]] = {}
         self.branches_by_region: dict[URIRef, list[URIRef]] = defaultdict(list)
         for branch in kb.entities(TMR.MotorBranch):
             for region in kb.objects(branch, TMR.locatedIn):
@@ -109,16 +114,25 @@ class AnatomyIndex:
             self._reach[nerve] = regions
 
     # ------------------------------------------------------------------ sites
-    def site(self, level_id: str, region_id: str | None) -> Site:
-        """Resolve a level id (and, for ``none``, a region id) to a site.
+    def site(self, level_id: str, region_id: str | None, position: str | None = None) -> Site:
+        """Resolve a level id (and, for ``none``, a region id and optional position) to a site.
 
         Raises:
-            UnknownEntityError: for an unknown level or region id, with close matches.
-            InvalidCaseError: for a region given with an amputation, or missing without one.
+            UnknownEntityError: for an unknown level, region id or position, with close matches.
+            InvalidCaseError: for a region or position given with an amputation, or no region
+                without one.
         """
         kb = self.kb
         if level_id not in LEVEL_IDS:
             raise UnknownEntityError("level", level_id, suggest(level_id, LEVEL_IDS, 3))
+        if position is not None:
+            if level_id != "none":
+                raise InvalidCaseError(
+                    f"position {position!r} is only for an intact limb; at level {level_id!r} the "
+                    "neuroma lies at the end of the stump"
+                )
+            if position not in POSITIONS:
+                raise UnknownEntityError("position", position, suggest(position, POSITIONS, 3))
         if level_id == "none":
             if not region_id:
                 raise InvalidCaseError(
@@ -131,7 +145,7 @@ class AnatomyIndex:
                     region_id,
                     suggest(region_id, list(kb.region_ids), 3),
                 )
-            return Site(None, region)
+            return Site(None, region, position)
         if region_id:
             raise InvalidCaseError(
                 f"region {region_id!r} is only for an intact limb; at level {level_id!r} the neuroma "
@@ -139,6 +153,23 @@ class AnatomyIndex:
             )
         level = kb.level_ids[level_id]
         return Site(level, kb.objects(level, TMR.stumpRegion)[0])
+
+    def neuroma(self, nerve: URIRef, site: Site) -> tuple[frozenset[URIRef], float | None]:
+        """Where the neuroma is: the compartments the nerve runs in there, and its point on the
+        limb axis (the stump end after an amputation; the region, or its named third, in an
+        intact limb)."""
+        key = (nerve, site)
+        found = self._neuromas.get(key)
+        if found is None:
+            space = self.space
+            at = (
+                space.stump_end(site.region)
+                if site.level is not None
+                else space.point(site.region, site.position)
+            )
+            found = (frozenset(space.nerve_compartments(nerve, self.around(site.region), at)), at)
+            self._neuromas[key] = found
+        return found
 
     def around(self, region: URIRef) -> frozenset[URIRef]:
         """The region with its parts and the regions containing it ("the same region")."""

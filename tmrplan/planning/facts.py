@@ -52,6 +52,7 @@ def option_facts(
         "donor_from_neuroma_nerve": candidate.nerve in index.steps_up(candidate.branch),
         "nerve_distance": index.nerve_distance(candidate.nerve, candidate.branch),
     }
+    facts.update(_spatial_facts(index, candidate, site))
     donor_mm = kb.value(candidate.branch, TMR.diameterMm)
     nerve_mm = kb.value(candidate.nerve, TMR.diameterMm)
     if donor_mm and nerve_mm:
@@ -60,4 +61,28 @@ def option_facts(
     for key in ("myoelectric_prosthesis", "strength_needs"):
         if key in context:
             facts[key] = context[key]
+    return facts
+
+
+def _spatial_facts(index: AnatomyIndex, candidate: Candidate, site: Site) -> dict[str, Any]:
+    """Where the target lies relative to the neuroma (absent keys: not recorded)."""
+    space = index.space
+    compartments, at = index.neuroma(candidate.nerve, site)
+    placed = space.place(set(compartments), at, candidate.branch, candidate.muscle)
+    facts: dict[str, Any] = {}
+    if placed.same_compartment is not None:
+        facts["same_compartment"] = placed.same_compartment
+    if placed.septa_crossed is not None:
+        facts["septa_crossed"] = placed.septa_crossed
+    if placed.distance is not None and placed.distal_by is not None:
+        facts["distance_to_entry"] = placed.distance
+        facts["target_distal_by"] = placed.distal_by
+    depth = space.depth.get(candidate.muscle)
+    if depth is not None:
+        facts["superficial_target"] = depth == "superficial"
+    facts["inconstant_muscle"] = candidate.muscle in space.inconstant
+    rate = space.inconstant.get(candidate.muscle)
+    if rate is not None:
+        facts["absence_rate_percent"] = rate
+    facts["native_control_site"] = site.level in space.native_at.get(candidate.muscle, set())
     return facts

@@ -70,6 +70,10 @@ class Planner:
         self.index = AnatomyIndex(kb)
         self.engine = engine or RuleEngine(rulebook)
         self._cards = {c.id: c for c in rulebook.running}
+        # Region ids whose regions lie on a limb axis (an intact-limb position matters there).
+        self._axis_regions = {
+            rid for rid, region in kb.region_ids.items() if region in self.index.space.axis
+        }
         # Clinical content and pattern evidence are the same for every plan: built once.
         self._alternatives = tuple(self._clinical(TMR.Procedure, TMR.alternativeTo))
         self._instructions = tuple(self._clinical(TMR.Instruction, TMR.instructionFor))
@@ -88,16 +92,15 @@ class Planner:
         context = dict(case.context)
         drafts = {nerve: self._drafts(nerve, site, context) for nerve in nerves}
         self._apply_rules([d for ds in drafts.values() for d in ds])
-        ranked = {nerve: self._rank(ds) for nerve, ds in drafts.items()}
-        assignment = self._assign(ranked, case.allow_shared_targets)
+        grouped = {nerve: self._rank(ds, context) for nerve, ds in drafts.items()}
+        ranked = {nerve: [d for g in groups for d in g] for nerve, groups in grouped.items()}
+        assignment = self._assign(grouped, case.allow_shared_targets, context)
         self._mark_taken(ranked, assignment)
         nerve_plans = tuple(
             NervePlan(
                 nerve=self._ref(nerve),
                 region=self._ref(site.region),
-                options=tuple(
-                    self._option(rank, d, site) for rank, d in enumerate(ranked[nerve], 1)
-                ),
+                options=self._options(grouped[nerve], site, context),
                 assigned_rank=assignment.get(nerve),
             )
             for nerve in nerves
@@ -128,13 +131,14 @@ class Planner:
             ("level", case.level),
             ("region", case.region or ""),
             ("side", case.side or ""),
+            ("position", case.position or ""),
             *(("context field", k) for k in case.context),
         ):
             check_name_length(what, typed)
         if case.side is not None and case.side not in SIDES:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         check_context(case.context)
-        site = self.index.site(case.level, case.region)
+        site = self.index.site(case.level, case.region, case.position)
         nerves = []
         for name in case.nerves:
             nerve = self.kb.get(name, "nerve")
@@ -170,48 +174,70 @@ class Planner:
         found = [codes[self._cards[r].code] for r in draft.rule_ids if self._cards[r].code in codes]
         return max(found, key=order.__getitem__) if found else unknown
 
-    def sort_keys(self, draft: _Draft) -> dict[str, Any]:
-        """The ranking's keys, in order, as shown to the user."""
+    def outcomes_and_facts(self, draft: _Draft) -> dict[str, Any]:
+        """What the ranking card reads: the option's facts and its rule outcomes."""
         return {
+            **draft.facts,
             "donor_status": self._status(draft).value,
             "strength_loss_risk": self._risk(draft).value,
-            "published_pattern": draft.facts["published_pattern"],
-            "region_distance": draft.facts["region_distance"],
-            "nerve_distance": draft.facts["nerve_distance"],
-            "warnings": sum(self._cards[r].severity.value == "warning" for r in draft.rule_ids),
-            "donor": self.kb.label(draft.candidate.branch),
         }
 
-    def _rank(self, drafts: list[_Draft]) -> list[_Draft]:
-        def key(draft: _Draft) -> tuple[Any, ...]:
-            keys = self.sort_keys(draft)
-            return (
-                STATUS_ORDER[DonorStatus(keys["donor_status"])],
-                RISK_ORDER[Risk(keys["strength_loss_risk"])],
-                not keys["published_pattern"],
-                keys["region_distance"],
-                keys["nerve_distance"],
-                keys["warnings"],
-                keys["donor"],
+    def sort_keys(self, draft: _Draft, case: dict[str, Any]) -> dict[str, Any]:
+        """The ranking card's keys that apply to this case, in order, with this option's values
+        (None: unknown), as shown to the user."""
+        values = self.outcomes_and_facts(draft)
+        return {
+            key.reads: values.get(key.reads)
+            for key in self.rulebook.ranking.keys
+            if key.applies(case)
+        }
+
+    def _rank(self, drafts: list[_Draft], case: dict[str, Any]) -> list[list[_Draft]]:
+        """The drafts in the ranking card's order, in groups of options tied after every key;
+        a group is listed by donor and target id, which orders it without ranking it."""
+        values = [self.outcomes_and_facts(d) for d in drafts]
+        groups = self.rulebook.ranking.order(values, case)
+        return [
+            sorted(
+                (drafts[i] for i in group),
+                key=lambda d: (local_name(d.candidate.branch), local_name(d.candidate.muscle)),
             )
+            for group in groups
+        ]
 
-        return sorted(drafts, key=key)
+    def _assign(
+        self, grouped: dict[URIRef, list[list[_Draft]]], shared: bool, case: dict[str, Any]
+    ) -> dict[URIRef, int]:
+        """Give each nerve a different target (unless sharing is allowed), preferring better ranks.
 
-    def _assign(self, ranked: dict[URIRef, list[_Draft]], shared: bool) -> dict[URIRef, int]:
-        """Give each nerve a different target (unless sharing is allowed), preferring better ranks."""
-        if shared or len(ranked) == 1:
-            return {nerve: 1 for nerve, drafts in ranked.items() if drafts}
+        A target is a neuromuscular unit: a head or segment with its own branch is a target of
+        its own, a muscle without such units is one target. A native control site that a planned
+        myoelectric prosthesis needs is not assigned (it stays listed, with its flag).
+        """
+        keep_native = case.get("myoelectric_prosthesis") is True
+        usable: dict[URIRef, list[tuple[int, int, _Draft]]] = {}
+        for nerve, groups in grouped.items():
+            rows, rank = [], 0
+            for group in groups:
+                standing = rank + 1  # tied options stand equal for the assignment
+                for draft in group:
+                    rank += 1
+                    if not (keep_native and draft.facts.get("native_control_site")):
+                        rows.append((rank, standing, draft))
+            usable[nerve] = rows
+        if shared or len(grouped) == 1:
+            return {nerve: rows[0][0] for nerve, rows in usable.items() if rows}
         import networkx as nx  # ~0.12 s of start-up: only multi-nerve cases match targets
 
         graph = nx.Graph()
-        for nerve, drafts in ranked.items():
-            for rank, draft in enumerate(drafts, 1):
+        for nerve, rows in usable.items():
+            for rank, standing, draft in rows:
                 edge = (("nerve", nerve), ("target", draft.candidate.muscle))
                 if graph.has_edge(*edge):
-                    continue  # two branches to one muscle: the better-ranked one stands for it
-                # Higher weight for better ranks; max_weight_matching with maxcardinality first
-                # matches as many nerves as possible, then prefers the best ranks.
-                graph.add_edge(*edge, weight=10_000 - rank, rank=rank)
+                    continue  # two branches to one unit: the better-ranked one stands for it
+                # Higher weight for better standing; max_weight_matching with maxcardinality
+                # first matches as many nerves as possible, then prefers the best standings.
+                graph.add_edge(*edge, weight=10_000 - standing, rank=rank)
         matching = nx.max_weight_matching(graph, maxcardinality=True)
         assignment = {}
         for a, b in matching:
@@ -246,7 +272,21 @@ class Planner:
             card.id, card.version, card.code, card.severity, card.message, used, card.sources, notes
         )
 
-    def _option(self, rank: int, draft: _Draft, site: Site) -> Option:
+    def _options(
+        self, groups: list[list[_Draft]], site: Site, case: dict[str, Any]
+    ) -> tuple[Option, ...]:
+        options: list[Option] = []
+        for group in groups:
+            first = len(options) + 1
+            ranks = range(first, first + len(group))
+            for rank, draft in zip(ranks, group, strict=True):
+                tied = tuple(r for r in ranks if r != rank)
+                options.append(self._option(rank, draft, site, case, tied))
+        return tuple(options)
+
+    def _option(
+        self, rank: int, draft: _Draft, site: Site, case: dict[str, Any], tied: tuple[int, ...]
+    ) -> Option:
         candidate = draft.candidate
         evidence = tuple(self._evidence[p] for p in self.index.published(candidate, site))
         flags = tuple(
@@ -259,10 +299,14 @@ class Planner:
             target_muscle=self._ref(candidate.muscle),
             donor_status=self._status(draft),
             strength_loss_risk=self._risk(draft),
-            sort_keys=self.sort_keys(draft),
+            sort_keys=self.sort_keys(draft, case),
             evidence=evidence,
             flags=flags,
             facts=dict(draft.facts),
+            tied_with=tied,
+            unranked_by=tuple(
+                self.rulebook.ranking.unknown_keys(self.outcomes_and_facts(draft), case)
+            ),
         )
 
     def _pattern_evidence(self, pattern: URIRef) -> dict[str, Any]:
@@ -296,6 +340,11 @@ class Planner:
         unknowns = []
         if case.side is None:
             unknowns.append("side (left or right) not stated")
+        if case.level == "none" and case.position is None and case.region in self._axis_regions:
+            unknowns.append(
+                f"position within the {case.region} (proximal, middle or distal third) not "
+                "stated: distances are measured from its middle"
+            )
         for key, meaning in CONTEXT_FIELDS.items():
             if key not in case.context:
                 unknowns.append(f"{key}: not stated ({meaning})")

@@ -27,14 +27,11 @@ from tmrplan.rules.card_schema import (
     remember,
     schema_stamp,
 )
-from tmrplan.rules.facts import FACTS
+from tmrplan.rules.facts import FACTS, has_type
 from tmrplan.rules.ledger import load_ledger
+from tmrplan.rules.ranking import RANKING_FILE, RankingCard, load_ranking
+from tmrplan.rules.yaml_lines import load_yaml, strip_lines
 from tmrplan.text import suggest
-
-# Cards longer than this are read by the pure-Python parser: libyaml recurses on the C stack
-# and a deeply nested file (tens of thousands of levels) crashes the process instead of
-# raising. A card is about 1 kB; this many characters cannot nest deep enough to matter.
-_C_PARSER_LIMIT = 8_000
 
 
 @dataclass(frozen=True)
@@ -113,21 +110,27 @@ class RuleBook:
     cards: tuple[RuleCard, ...]
     directory: Path
     version: str
-    # Ids of active cards whose current content someone other than the author approved.
-    # Empty by default: a rule book nobody approved plans in PREVIEW only.
+    ranking: RankingCard
+    # Ids of active cards (the ranking card included) whose current content someone other than
+    # the author approved. Empty by default: a rule book nobody approved plans in PREVIEW only.
     approved: frozenset[str] = frozenset()
 
-    def get(self, rule_id: str) -> RuleCard:
-        """The card with this id.
+    def get(self, rule_id: str) -> RuleCard | RankingCard:
+        """The card with this id (a rule card, or the ranking card).
 
         Raises:
             UnknownEntityError: if no card has it (with the closest ids).
         """
-        for card in self.cards:
+        for card in self.governed:
             if card.id == rule_id:
                 return card
-        close = suggest(rule_id, [c.id for c in self.cards], 3)
+        close = suggest(rule_id, [c.id for c in self.governed], 3)
         raise UnknownEntityError("rule card", rule_id, close)
+
+    @property
+    def governed(self) -> tuple[RuleCard | RankingCard, ...]:
+        """Every card governance reviews: the rule cards and the ranking card."""
+        return (*self.cards, self.ranking)
 
     @property
     def running(self) -> tuple[RuleCard, ...]:
@@ -138,66 +141,16 @@ class RuleBook:
     def unapproved(self) -> tuple[str, ...]:
         """Ids of running cards that are not both active and approved at their current content:
         any plan they take part in is a PREVIEW."""
-        return tuple(c.id for c in self.running if c.id not in self.approved)
+        running = (*self.running, self.ranking)
+        return tuple(c.id for c in running if c.id not in self.approved)
 
-    def approval_state(self, card: RuleCard) -> str:
+    def approval_state(self, card: RuleCard | RankingCard) -> str:
         """In words: approved, or why not (status, or no approval of this content)."""
         if card.id in self.approved:
             return "approved"
         if card.status != "active":
             return f"not approved (status {card.status})"
         return "not approved (no approval of this content by someone other than the author)"
-
-
-class _ReadableValues(yaml.constructor.SafeConstructor):
-    """Values PyYAML cannot build are YAML errors with the node's line, not bare ValueErrors."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # PyYAML's constructors raise a bare ValueError for "2027-02-30", ``!!int 'x'`` or a
-        # number past int()'s digit limit.
-        try:
-            return super().construct_object(node, deep)
-        except ValueError as exc:
-            shown = repr(node.value)
-            shown = shown if len(shown) <= 60 else f"{shown[:59]}…"
-            why = str(exc).split(":")[0]  # not int()'s advice to call sys.set_int_max_str_digits
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{shown} cannot be read: {why}", node.start_mark
-            ) from exc
-
-
-class _LineLoader(_ReadableValues, yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping, for error messages."""
-
-
-class _FastLineLoader(_ReadableValues, yaml.CSafeLoader):
-    """The same loader over libyaml's parser: ten times faster, same nodes and marks."""
-
-
-def _construct_mapping(
-    loader: yaml.SafeLoader | yaml.CSafeLoader, node: yaml.MappingNode
-) -> dict[str, Any]:
-    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_FastLineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _load_yaml(text: str) -> Any:
-    """The card's YAML with ``__line__`` in every mapping.
-
-    libyaml reads it; a text it refuses is read again by the pure-Python parser, whose errors
-    (problem, line, reader positions in characters) are the ones the messages are made from.
-    """
-    if len(text) <= _C_PARSER_LIMIT:
-        try:
-            return yaml.load(text, Loader=_FastLineLoader)
-        except yaml.YAMLError:
-            pass
-    return yaml.load(text, Loader=_LineLoader)
 
 
 def parse_card(
@@ -220,7 +173,7 @@ def parse_card(
         RuleFileError: naming file, line, rule id and the problem.
     """
     try:
-        data = _load_yaml(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
@@ -254,9 +207,7 @@ def parse_card(
     tests = _parse_tests(data["tests"], {c.fact for c in conditions}, fail)
     clean = {k: v for k, v in data.items() if k != "__line__"}
     # Of the card's meaning (keys sorted, comments and layout ignored): what an approval is of.
-    digest = hashlib.sha256(
-        yaml.safe_dump(_strip_lines(clean), sort_keys=True).encode()
-    ).hexdigest()
+    digest = hashlib.sha256(yaml.safe_dump(strip_lines(clean), sort_keys=True).encode()).hexdigest()
     return RuleCard(
         id=rule_id,
         title=data["title"].strip(),
@@ -280,16 +231,6 @@ def parse_card(
     )
 
 
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _parse_when(when: dict[str, Any], scope: str, fail: Any) -> tuple[str, tuple[Condition, ...]]:
     match = next(k for k in when if k != "__line__")
     conditions = []
@@ -306,22 +247,12 @@ def _parse_when(when: dict[str, Any], scope: str, fail: Any) -> tuple[str, tuple
         if op == "exists":
             if "value" in item:
                 raise fail("'exists' takes no value", item)
-        elif not _has_type(value, spec.type):
+        elif not has_type(value, spec.type):
             raise fail(f"fact {fact!r} is {spec.type.__name__}; {value!r} is not", item)
         elif spec.type is bool and op not in ("eq", "ne"):
             raise fail(f"yes/no fact {fact!r} only takes 'eq' or 'ne'", item)
         conditions.append(Condition(fact, op, value))
     return match, tuple(conditions)
-
-
-def _has_type(value: Any, expected: type) -> bool:
-    if expected is bool:
-        return isinstance(value, bool)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if expected is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, expected)
 
 
 def _parse_tests(tests: list[Any], used: set[str], fail: Any) -> tuple[RuleTest, ...]:
@@ -332,7 +263,7 @@ def _parse_tests(tests: list[Any], used: set[str], fail: Any) -> tuple[RuleTest,
             spec = FACTS.get(name)
             if spec is None:
                 raise fail(f"test {test['name']!r} uses unknown fact {name!r}", test)
-            if not _has_type(value, spec.type):
+            if not has_type(value, spec.type):
                 raise fail(
                     f"test {test['name']!r}: fact {name!r} is {spec.type.__name__}; {value!r} is not",
                     test,
@@ -349,10 +280,21 @@ def _parse_tests(tests: list[Any], used: set[str], fail: Any) -> tuple[RuleTest,
     return tuple(parsed)
 
 
+def card_files(folder: Path) -> list[Path]:
+    """The rule card files of a rules directory (every ``*.yaml`` but the ranking card)."""
+    return sorted(p for p in folder.glob("*.yaml") if p.name != RANKING_FILE)
+
+
 def load_rulebook(
-    directory: Path | None = None, known_sources: frozenset[str] | None = None
+    directory: Path | None = None,
+    known_sources: frozenset[str] | None = None,
+    *,
+    fallback_ranking: Path | None = None,
 ) -> RuleBook:
     """Load and validate every ``*.yaml`` card of a rules directory.
+
+    ``fallback_ranking`` is a rules directory whose ranking card is used when this one has none
+    (history from before the ranking card existed, compared by the impact report).
 
     Raises:
         RuleFileError: for the first bad card, or duplicate ids across cards.
@@ -369,7 +311,7 @@ def load_rulebook(
     seen: dict[str, Path] = {}
     passed = schema_stamp()
     stamps: list[Path] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in card_files(folder):
         try:
             text = path.read_bytes().decode("utf-8")
         except OSError as exc:
@@ -392,17 +334,30 @@ def load_rulebook(
     remember(stamps)
     if not cards:
         raise RuleFileError("no rule cards (*.yaml) in the rules directory", path=str(folder))
-    digest = hashlib.sha256("".join(f"{c.id}@{c.version}:{c.content_hash}" for c in cards).encode())
+    has_own = (folder / RANKING_FILE).exists() or fallback_ranking is None
+    ranking = load_ranking(folder if has_own else fallback_ranking, known_sources)
+    if ranking.id in seen:
+        raise RuleFileError(
+            f"the ranking card's id is also a rule card's (in {seen[ranking.id].name})",
+            path=str(ranking.path),
+            line=ranking.line,
+            rule_id=ranking.id,
+        )
+    governed: list[RuleCard | RankingCard] = [*cards, ranking]
+    digest = hashlib.sha256(
+        "".join(f"{c.id}@{c.version}:{c.content_hash}" for c in governed).encode()
+    )
     declared = ",".join(sorted({c.version for c in cards}))
     ledger = load_ledger(folder)
     approved = frozenset(
         c.id
-        for c in cards
+        for c in governed
         if c.status == "active" and c.content_hash in ledger.approved_hashes(c.id, c.author)
     )
     return RuleBook(
         tuple(cards),
         folder,
-        f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}",
+        f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}",  # the ranking card in the hash
+        ranking,
         approved,
     )

@@ -57,6 +57,41 @@ FACTS: dict[str, FactSpec] = {
     "donor_from_neuroma_nerve": FactSpec(
         bool, "option", "the donor is a branch of the neuroma nerve itself"
     ),
+    # --- where the target lies (the spatial model: docs/modelling.md); absent when not recorded
+    "same_compartment": FactSpec(
+        bool,
+        "option",
+        "the target muscle is in a compartment the neuroma nerve runs in at the neuroma",
+    ),
+    "septa_crossed": FactSpec(
+        int,
+        "option",
+        "the fewest septa or membranes between the neuroma nerve's compartment and the target's",
+    ),
+    "distance_to_entry": FactSpec(
+        float,
+        "option",
+        "along the limb from the neuroma to the motor entry point, in thirds of a limb segment",
+    ),
+    "target_distal_by": FactSpec(
+        float,
+        "option",
+        "how far the entry point lies distal to the neuroma (0 if proximal or level), in thirds",
+    ),
+    "superficial_target": FactSpec(
+        bool, "option", "the target muscle lies directly under the deep fascia"
+    ),
+    "inconstant_muscle": FactSpec(
+        bool, "option", "the target muscle is absent in a reported share of people"
+    ),
+    "absence_rate_percent": FactSpec(
+        float, "option", "the reported share of people without the muscle (only when sourced)"
+    ),
+    "native_control_site": FactSpec(
+        bool,
+        "option",
+        "a published technique keeps this muscle as a native myoelectric control site at this level",
+    ),
     "donor_taken_by_other_nerve": FactSpec(
         bool, "option", "the conflict-free assignment gives this donor to another nerve of the case"
     ),
@@ -87,6 +122,16 @@ FACT_INVARIANTS: tuple[tuple[str, tuple[str, ...], Callable[..., bool]], ...] = 
         lambda prime, kept: prime <= kept,
     ),
     (
+        "target_distal_by <= distance_to_entry",
+        ("target_distal_by", "distance_to_entry"),
+        lambda distal, distance: distal <= distance,
+    ),
+    (
+        "same_compartment implies septa_crossed = 0",
+        ("same_compartment", "septa_crossed"),
+        lambda same, septa: not same or septa == 0,
+    ),
+    (
         "kept_actions_without_other_mover <= actions_kept",
         ("kept_actions_without_other_mover", "actions_kept"),
         lambda alone, kept: alone <= kept,
@@ -109,3 +154,14 @@ class CandidateFacts:
     facts: tuple[tuple[str, Any], ...]
     count: int
     example: str
+
+
+def has_type(value: Any, expected: type) -> bool:
+    """Whether a value is of a fact's type (a yes/no is not a number; an int is a float)."""
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, expected)

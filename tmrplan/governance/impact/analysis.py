@@ -8,7 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tmrplan.governance.impact.base import NOT_VALIDATED, load_base_planner, materialise_base
+from tmrplan.governance.impact.base import (
+    NO_RANKING,
+    NOT_VALIDATED,
+    load_base_planner,
+    materialise_base,
+)
 from tmrplan.governance.impact.causes import Attribution
 from tmrplan.governance.impact.plan_diff import PlanDiff
 from tmrplan.governance.impact.records import CaseDiff, ImpactReport
@@ -16,6 +21,7 @@ from tmrplan.governance.impact.semver import semver_violations
 from tmrplan.model import Case
 from tmrplan.planning.planner import Planner
 from tmrplan.planning.sweep import keyed_reference_cases, keyed_sweep
+from tmrplan.rules.ranking import RANKING_FILE
 
 
 def impact(
@@ -51,8 +57,11 @@ def impact(
         False
     """
     with materialise_base(base, current, repo) as (ontology, rules, label):
-        base_planner = load_base_planner(ontology, rules, validate=validate_base)
-        notes = () if validate_base else (NOT_VALIDATED,)
+        own_ranking = (rules / RANKING_FILE).exists()
+        base_planner = load_base_planner(
+            ontology, rules, validate=validate_base, ranking_from=current.rulebook.directory
+        )
+        notes = (() if validate_base else (NOT_VALIDATED,)) + (() if own_ranking else (NO_RANKING,))
         return compare(
             base_planner,
             current,

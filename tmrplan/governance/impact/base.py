@@ -26,13 +26,23 @@ NOT_VALIDATED = (
 )
 
 
-def load_base_planner(ontology: Path, rules: Path, *, validate: bool = False) -> Planner:
+NO_RANKING = (
+    "the base has no ranking card (it predates rules/ranking.yaml): its options were ordered by "
+    "the current ranking card"
+)
+
+
+def load_base_planner(
+    ontology: Path, rules: Path, *, validate: bool = False, ranking_from: Path | None = None
+) -> Planner:
     """A planner for base data (validated only if asked: it is history, not what will plan).
 
     Args:
         ontology: the base's ontology directory.
         rules: the base's rules directory.
         validate: run SHACL and the violation queries on the base's knowledge base too.
+        ranking_from: a rules directory whose ranking card orders the base's options when the
+            base has none of its own.
 
     Raises:
         KnowledgeBaseError, RuleFileError: for data that does not load (or, with ``validate``,
@@ -47,7 +57,8 @@ def load_base_planner(ontology: Path, rules: Path, *, validate: bool = False) ->
         from tmrplan.knowledge.validation import ensure_valid
 
         ensure_valid(kb)
-    return Planner(kb, load_rulebook(rules, known_sources=kb.source_ids()))
+    book = load_rulebook(rules, known_sources=kb.source_ids(), fallback_ranking=ranking_from)
+    return Planner(kb, book)
 
 
 @contextmanager

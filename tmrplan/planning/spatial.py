@@ -1,0 +1,197 @@
+"""Where things are: compartments and the septa between them, the limb axis, motor entry points
+and the courses of nerves.
+
+Everything is read from the knowledge base once, when the planner is built; a plan then answers
+"which compartment is the neuroma nerve in here", "how many septa lie between it and this
+target" and "how far, and which way, is the entry point" by dictionary lookups. The model and its
+conventions are described in docs/modelling.md ("The spatial model").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from tmrplan.knowledge.kb import KnowledgeBase
+from tmrplan.knowledge.vocab import TMR
+
+POSITIONS = ("proximal", "middle", "distal")
+"""Where in a region an intact-limb neuroma lies, or a motor branch enters its muscle."""
+
+# The point of a third along its region, as a share of the region's length.
+_SHARE = {"proximal": 1 / 6, "middle": 1 / 2, "distal": 5 / 6}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a target lies relative to a neuroma; None where the knowledge base cannot say.
+
+    Attributes:
+        same_compartment: the target is in a compartment the neuroma nerve runs in there.
+        septa_crossed: the fewest septa or membranes between the nerve's compartment and the target's.
+        distance: along the limb, neuroma to entry point, in thirds of a limb segment.
+        distal_by: how far the entry point lies distal to the neuroma (0 when proximal or level).
+    """
+
+    same_compartment: bool | None
+    septa_crossed: int | None
+    distance: float | None
+    distal_by: float | None
+
+
+class SpatialIndex:
+    """The spatial model of one knowledge base, indexed.
+
+    Example:
+        >>> from tmrplan.knowledge.kb import load_knowledge_base
+        >>> space = SpatialIndex(load_knowledge_base())
+        >>> space.axis[TMR.Forearm]
+        (5.0, 8.0)
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.axis: dict[URIRef, tuple[float, float]] = {}
+        for region in kb.entities(TMR.Region):
+            start, end = kb.value(region, TMR.axisStart), kb.value(region, TMR.axisEnd)
+            if start is not None and end is not None:
+                self.axis[region] = (float(start), float(end))
+        compartments = kb.entities(TMR.Compartment)
+        self.top = {c: self._top(c) for c in compartments}
+        self.spans = {c: set(kb.objects(c, TMR.spans)) for c in compartments}
+        self.muscle_compartment: dict[URIRef, URIRef] = {}
+        self.depth: dict[URIRef, str] = {}
+        for muscle in kb.entities(TMR.Muscle):
+            wholes = [muscle, *kb.objects(muscle, TMR.partOf)]  # a head inherits its whole's
+            for m in wholes:
+                found = kb.objects(m, TMR.inCompartment)
+                if found:
+                    self.muscle_compartment[muscle] = found[0]
+                    break
+            for m in wholes:
+                depth = kb.value(m, TMR.depth)
+                if depth is not None:
+                    self.depth[muscle] = depth
+                    break
+        # Inconstant muscles (a head inherits its whole's) with their reported absence rate, and
+        # the levels at which a published technique keeps a muscle as a native control site.
+        self.inconstant: dict[URIRef, float | None] = {}
+        self.native_at: dict[URIRef, set[URIRef]] = {}
+        for muscle in kb.entities(TMR.Muscle):
+            wholes = [muscle, *kb.objects(muscle, TMR.partOf)]
+            for m in wholes:
+                if kb.value(m, TMR.inconstant) in ("true", "1"):
+                    rate = kb.value(m, TMR.absenceRatePercent)
+                    self.inconstant[muscle] = float(rate) if rate is not None else None
+                    break
+            self.native_at[muscle] = {
+                lv for m in wholes for lv in kb.objects(m, TMR.nativeControlSiteAt)
+            }
+        self.runs_in = {n: kb.objects(n, TMR.runsIn) for n in kb.entities(TMR.Nerve)}
+        self.entry: dict[URIRef, list[tuple[URIRef, float | None]]] = {}
+        for branch in kb.entities(TMR.MotorBranch):
+            third = kb.value(branch, TMR.entryThird)
+            self.entry[branch] = [
+                (region, self.point(region, third)) for region in kb.objects(branch, TMR.locatedIn)
+            ]
+        self._graph: dict[URIRef, list[tuple[URIRef, int]]] = defaultdict(list)
+        for boundary in kb.entities(TMR.Boundary):
+            sides = sorted({self.top.get(c, c) for c in kb.objects(boundary, TMR.separates)})
+            for a in sides:
+                self._graph[a] += [(b, 1) for b in sides if b != a]
+        for a in compartments:
+            for b in kb.objects(a, TMR.continuousWith) + kb.subjects(TMR.continuousWith, a):
+                self._graph[self.top[a]].append((self.top.get(b, b), 0))
+        self._septa: dict[URIRef, dict[URIRef, int]] = {}
+
+    def _top(self, compartment: URIRef) -> URIRef:
+        above = self.kb.closure(compartment, TMR.layerOf)
+        return max(above, key=above.__getitem__) if above else compartment
+
+    # ------------------------------------------------------------------ the limb axis
+    def point(self, region: URIRef, third: str | None) -> float | None:
+        """A point of a region on its limb's axis: the middle of the named third (or of the
+        region, when no third is given); None for a region without an axis (the trunk)."""
+        if region not in self.axis:
+            return None
+        start, end = self.axis[region]
+        return start + (end - start) * _SHARE.get(third or "middle", 0.5)
+
+    def stump_end(self, region: URIRef) -> float | None:
+        """Where an amputation leaves the nerve: the distal end of the stump region."""
+        return self.axis[region][1] if region in self.axis else None
+
+    # ------------------------------------------------------------------ compartments
+    def nerve_compartments(
+        self, nerve: URIRef, around: frozenset[URIRef], at: float | None
+    ) -> set[URIRef]:
+        """The top-level compartments a nerve runs in at a site: those spanning the site's
+        region (or a part or parent of it); failing that, those nearest the site along the limb
+        (a stump region the course does not name, such as the elbow at its disarticulation)."""
+        runs = self.runs_in.get(nerve, [])
+        here = {self.top.get(c, c) for c in runs if self.spans.get(c, set()) & around}
+        if here or at is None:
+            return here
+        gaps: dict[URIRef, float] = {}
+        for c in runs:
+            for region in self.spans.get(c, set()):
+                if region in self.axis:
+                    start, end = self.axis[region]
+                    gap = max(start - at, at - end, 0.0)
+                    top = self.top.get(c, c)
+                    gaps[top] = min(gap, gaps.get(top, gap))
+        if not gaps:
+            return set()
+        nearest = min(gaps.values())
+        return {c for c, gap in gaps.items() if gap == nearest}
+
+    def septa_between(self, a: URIRef, b: URIRef) -> int | None:
+        """The fewest septa or membranes crossed from compartment ``a`` to ``b`` (None: no way
+        is recorded). Moving between layers of one compartment, or between continuous
+        compartments, crosses none."""
+        a, b = self.top.get(a, a), self.top.get(b, b)
+        found = self._septa.get(a)
+        if found is None:
+            found = self._crossings_from(a)
+            self._septa[a] = found
+        return found.get(b)
+
+    def _crossings_from(self, start: URIRef) -> dict[URIRef, int]:
+        # 0-1 breadth-first search: a continuity costs nothing, a boundary one crossing.
+        best = {start: 0}
+        queue = deque([start])
+        while queue:
+            at = queue.popleft()
+            for nxt, cost in self._graph.get(at, []):
+                total = best[at] + cost
+                if total < best.get(nxt, total + 1):
+                    best[nxt] = total
+                    (queue.appendleft if cost == 0 else queue.append)(nxt)
+        return best
+
+    # ------------------------------------------------------------------ one target
+    def place(
+        self,
+        nerve_compartments: set[URIRef],
+        neuroma_at: float | None,
+        branch: URIRef,
+        muscle: URIRef,
+    ) -> Placement:
+        """Where a target (``branch`` into ``muscle``) lies relative to the neuroma."""
+        target = self.muscle_compartment.get(muscle)
+        same: bool | None = None
+        septa: int | None = None
+        if target is not None and nerve_compartments:
+            same = self.top.get(target, target) in nerve_compartments
+            counts = [self.septa_between(c, target) for c in nerve_compartments]
+            known = [n for n in counts if n is not None]
+            septa = min(known) if known else None
+        distance = distal_by = None
+        points = [p for _region, p in self.entry.get(branch, []) if p is not None]
+        if neuroma_at is not None and points:
+            entry = min(points, key=lambda p: abs(p - neuroma_at))
+            distance = round(abs(entry - neuroma_at), 1)
+            distal_by = round(max(entry - neuroma_at, 0.0), 1)
+        return Placement(same, septa, distance, distal_by)
