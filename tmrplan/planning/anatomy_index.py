@@ -95,11 +95,15 @@ class AnatomyIndex:
         for muscle in kb.entities(TMR.Muscle):
             wholes = set(kb.objects(muscle, TMR.partOf))
             self.family[muscle] = {muscle} | muscle_parts(kb, muscle) | wholes
+        # Keyed by (context, neuroma nerve, donor branch); a pattern whose source names the muscle
+        # but not the unit (tmr:targetAnyUnit) is keyed by its whole muscle instead.
         self.patterns: dict[tuple[URIRef, URIRef, URIRef], list[URIRef]] = defaultdict(list)
         for pattern in kb.entities(TMR.TransferPattern):
+            any_unit = kb.value(pattern, TMR.targetAnyUnit) in ("true", "1")
+            donors = kb.objects(pattern, TMR.targetMuscle if any_unit else TMR.donorNerve)
             for context in kb.objects(pattern, TMR.context):
                 for nerve in kb.objects(pattern, TMR.neuromaNerve):
-                    for donor in kb.objects(pattern, TMR.donorNerve):
+                    for donor in donors:
                         self.patterns[(context, nerve, donor)].append(pattern)
         self._around: dict[URIRef, frozenset[URIRef]] = {}
         self._adjacent: dict[URIRef, frozenset[URIRef]] = {}
@@ -167,7 +171,11 @@ class AnatomyIndex:
                 if site.level is not None
                 else space.point(site.region, site.position)
             )
-            found = (frozenset(space.nerve_compartments(nerve, self.around(site.region), at)), at)
+            effects = self.effects[site.level]
+            compartments = space.nerve_compartments(
+                nerve, self.around(site.region), at, effects.is_removed
+            )
+            found = (frozenset(compartments), at)
             self._neuromas[key] = found
         return found
 
@@ -256,9 +264,11 @@ class AnatomyIndex:
         contexts = (
             [site.level] if site.level else [site.region, *self.kb.region_ancestors(site.region)]
         )
+        keys = [candidate.branch, *self.kb.objects(candidate.muscle, TMR.partOf)]
         found: list[URIRef] = []
         for context in contexts:
-            found += self.patterns.get((context, candidate.nerve, candidate.branch), [])
+            for key in keys:
+                found += self.patterns.get((context, candidate.nerve, key), [])
         return found
 
     def steps_up(self, nerve: URIRef) -> dict[URIRef, int]:

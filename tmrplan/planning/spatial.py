@@ -10,6 +10,7 @@ conventions are described in docs/modelling.md ("The spatial model").
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import URIRef
@@ -96,15 +97,17 @@ class SpatialIndex:
             self.entry[branch] = [
                 (region, self.point(region, third)) for region in kb.objects(branch, TMR.locatedIn)
             ]
-        self._graph: dict[URIRef, list[tuple[URIRef, int]]] = defaultdict(list)
+        # Between top-level compartments: the septa and membranes, and the openings.
+        self._septa_graph: dict[URIRef, set[URIRef]] = defaultdict(set)
         for boundary in kb.entities(TMR.Boundary):
-            sides = sorted({self.top.get(c, c) for c in kb.objects(boundary, TMR.separates)})
+            sides = {self.top.get(c, c) for c in kb.objects(boundary, TMR.separates)}
             for a in sides:
-                self._graph[a] += [(b, 1) for b in sides if b != a]
+                self._septa_graph[a] |= sides - {a}
+        self._opens_into: dict[URIRef, set[URIRef]] = defaultdict(set)
         for a in compartments:
             for b in kb.objects(a, TMR.continuousWith) + kb.subjects(TMR.continuousWith, a):
-                self._graph[self.top[a]].append((self.top.get(b, b), 0))
-        self._septa: dict[URIRef, dict[URIRef, int]] = {}
+                self._opens_into[self.top[a]].add(self.top.get(b, b))
+        self._septa: dict[tuple[URIRef, URIRef], int | None] = {}
 
     def _top(self, compartment: URIRef) -> URIRef:
         above = self.kb.closure(compartment, TMR.layerOf)
@@ -125,19 +128,26 @@ class SpatialIndex:
 
     # ------------------------------------------------------------------ compartments
     def nerve_compartments(
-        self, nerve: URIRef, around: frozenset[URIRef], at: float | None
+        self,
+        nerve: URIRef,
+        around: frozenset[URIRef],
+        at: float | None,
+        removed: Callable[[URIRef], bool] = lambda _region: False,
     ) -> set[URIRef]:
         """The top-level compartments a nerve runs in at a site: those spanning the site's
         region (or a part or parent of it); failing that, those nearest the site along the limb
-        (a stump region the course does not name, such as the elbow at its disarticulation)."""
-        runs = self.runs_in.get(nerve, [])
+        in what the amputation leaves (a stump region the course does not name, such as the
+        elbow at its disarticulation)."""
+        runs = [
+            c for c in self.runs_in.get(nerve, []) if not all(map(removed, self.spans.get(c, ())))
+        ]
         here = {self.top.get(c, c) for c in runs if self.spans.get(c, set()) & around}
         if here or at is None:
             return here
         gaps: dict[URIRef, float] = {}
         for c in runs:
             for region in self.spans.get(c, set()):
-                if region in self.axis:
+                if region in self.axis and not removed(region):
                     start, end = self.axis[region]
                     gap = max(start - at, at - end, 0.0)
                     top = self.top.get(c, c)
@@ -149,27 +159,35 @@ class SpatialIndex:
 
     def septa_between(self, a: URIRef, b: URIRef) -> int | None:
         """The fewest septa or membranes crossed from compartment ``a`` to ``b`` (None: no way
-        is recorded). Moving between layers of one compartment, or between continuous
-        compartments, crosses none."""
-        a, b = self.top.get(a, a), self.top.get(b, b)
-        found = self._septa.get(a)
-        if found is None:
-            found = self._crossings_from(a)
-            self._septa[a] = found
-        return found.get(b)
+        is recorded).
 
-    def _crossings_from(self, start: URIRef) -> dict[URIRef, int]:
-        # 0-1 breadth-first search: a continuity costs nothing, a boundary one crossing.
-        best = {start: 0}
-        queue = deque([start])
+        Layers of one compartment, and two compartments that open into each other, are reached
+        without crossing any. An opening counts only as the first or the last step: the popliteal
+        fossa opens into both posterior compartments of the leg, but the way from the superficial
+        to the deep one is through the transverse septum, not round through the knee.
+        """
+        a, b = self.top.get(a, a), self.top.get(b, b)
+        key = (a, b)
+        if key not in self._septa:
+            self._septa[key] = self._crossings(a, b)
+        return self._septa[key]
+
+    def _crossings(self, a: URIRef, b: URIRef) -> int | None:
+        starts = {a} | self._opens_into.get(a, set())
+        goals = {b} | self._opens_into.get(b, set())
+        if b in starts or a in goals:
+            return 0
+        seen = dict.fromkeys(starts, 0)
+        queue = deque(starts)
         while queue:
             at = queue.popleft()
-            for nxt, cost in self._graph.get(at, []):
-                total = best[at] + cost
-                if total < best.get(nxt, total + 1):
-                    best[nxt] = total
-                    (queue.appendleft if cost == 0 else queue.append)(nxt)
-        return best
+            for nxt in self._septa_graph.get(at, ()):
+                if nxt not in seen:
+                    seen[nxt] = seen[at] + 1
+                    if nxt in goals:
+                        return seen[nxt]
+                    queue.append(nxt)
+        return None
 
     # ------------------------------------------------------------------ one target
     def place(
