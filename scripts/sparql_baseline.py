@@ -5,8 +5,18 @@ site (a level's stump region, or the region given), each nerve (by label, synony
 and whether it runs through the site, the regions around and next to the site, the motor branches
 entering muscles there, which muscles an amputation removes, detaches or leaves without their
 joints, the other muscles that still perform each action, the supply of each muscle, published
-patterns, branching distance and diameters. The resulting facts go to the same rule engine
-(durable-rules, through :class:`tmrplan.rules.engine.RuleEngine`) as the planner's.
+patterns (with those that name only the target muscle, ``tmr:targetAnyUnit``), branching distance
+and diameters. It asks for the spatial facts the same way: the limb axis of the site (the stump's
+distal end, or the named third of an intact-limb region); the compartments the neuroma nerve runs
+in there, leaving out those the amputation removes entirely (those spanning the site's region, a
+part or a parent; failing that, the nearest along the axis in what is left); each compartment's
+outermost ``tmr:layerOf``; the septa crossed (a breadth-first search that asks the graph for the
+far sides of each compartment's ``tmr:Boundary``, a ``tmr:continuousWith`` opening counting only
+as the first or the last step); the entry point of a branch from the ``tmr:entryThird`` of its
+region; and a target muscle's compartment, depth, inconstancy with its absence rate and native
+control levels (its own, or else a direct whole's).
+The resulting facts go to the same rule engine (durable-rules, through
+:class:`tmrplan.rules.engine.RuleEngine`) as the planner's.
 
 What it does not do, on purpose: ranking, the conflict-free assignment and the second rule pass
 for donors taken by another nerve, and building the output objects. Those steps are the same
@@ -18,11 +28,14 @@ order when a query is prepared, before the bindings are known, so a bound patter
 in a group of its own where the order would otherwise scan a whole class, and a type check on a
 variable bound inside ``EXISTS`` is an ``EXISTS`` of its own (measured on the shipped graph:
 386 ms → 3 ms for the branches in a region, 39 ms → 5 ms for the other movers). Within one request
-a muscle's outcome and a nerve's ancestry are remembered; nothing is kept between requests.
+a muscle's outcome, a nerve's ancestry, where each neuroma lies, the site's surroundings and
+removed regions, each compartment's outermost layer and neighbours, and the septa counted between
+two compartments are remembered; nothing is kept between requests.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,15 +162,108 @@ MOVERS = _query(
                 || EXISTS { ?p tmr:partOf ?m . FILTER EXISTS { ?p a tmr:Muscle } })
     }"""
 )
-# in: ?context, ?nerve, ?branch · true if a published pattern pairs them in that context
+# in: ?context, ?nerve, ?branch, ?muscle · true if a published pattern in that context pairs the
+# nerve with the branch (or a whole the branch's muscle is directly part of); a pattern whose source
+# names the muscle but not the unit (tmr:targetAnyUnit) names its target muscle instead. Each side
+# of the UNION starts from the bound pattern: one FILTER over a shared ?key ran at 32 ms, this at 2.
 PATTERN = _query(
-    """ASK { ?p a tmr:TransferPattern ; tmr:context ?context ;
-               tmr:neuromaNerve ?nerve ; tmr:donorNerve ?branch }"""
+    """ASK {
+        { ?p tmr:neuromaNerve ?nerve }
+        ?p tmr:context ?context .
+        FILTER EXISTS { ?p a tmr:TransferPattern }
+        {
+            { ?p tmr:donorNerve ?branch }
+            UNION { ?muscle tmr:partOf ?whole . ?p tmr:donorNerve ?whole }
+            FILTER NOT EXISTS { ?p tmr:targetAnyUnit ?any . FILTER (STR(?any) IN ("true", "1")) }
+        } UNION {
+            { ?p tmr:targetMuscle ?branch }
+            UNION { ?muscle tmr:partOf ?whole . ?p tmr:targetMuscle ?whole }
+            FILTER EXISTS { ?p tmr:targetAnyUnit ?any . FILTER (STR(?any) IN ("true", "1")) }
+        }
+    }"""
 )
 # in: ?nerve · out: ?parent (one tmr:branchOf step up)
 PARENTS = _query("SELECT ?parent WHERE { ?nerve tmr:branchOf ?parent }")
 # in: ?nerve · out: ?mm, its diameter
 DIAMETER = _query("SELECT ?mm WHERE { ?nerve tmr:diameterMm ?mm }")
+
+# ---------------------------------------------------------------------- space (issue 12)
+# in: ?region · out: ?start, ?end: where it lies along its limb's axis (none for the trunk)
+AXIS = _query(
+    """SELECT ?start ?end WHERE {
+        ?region tmr:axisStart ?start ; tmr:axisEnd ?end .
+        FILTER EXISTS { ?region a tmr:Region }
+    }"""
+)
+# in: ?compartment · out: ?top, the outermost compartment it is a layer of (none: it is its own)
+TOP = _query(
+    """SELECT DISTINCT ?top WHERE {
+        { ?compartment tmr:layerOf+ ?top }
+        FILTER EXISTS { ?compartment a tmr:Compartment }
+        FILTER NOT EXISTS { ?top tmr:layerOf ?above }
+    }"""
+)
+# in: ?nerve · out: ?compartment it runs in, each ?region the compartment spans, and that region's
+# ?start and ?end on the limb axis (unbound off the axis: the trunk)
+COURSE = _query(
+    """SELECT ?compartment ?region ?start ?end WHERE {
+        { ?nerve tmr:runsIn ?compartment }
+        ?compartment a tmr:Compartment ; tmr:spans ?region .
+        OPTIONAL {
+            ?region tmr:axisStart ?start ; tmr:axisEnd ?end .
+            FILTER EXISTS { ?region a tmr:Region }
+        }
+    }"""
+)
+# in: ?at (an outermost compartment) · out: ?other, on the far side of a septum or membrane from
+# ?at or one of its layers
+ACROSS = _query(
+    """SELECT DISTINCT ?other WHERE {
+        { ?side tmr:layerOf* ?at }
+        ?boundary tmr:separates ?side .
+        FILTER EXISTS { ?boundary a tmr:Boundary }
+        ?boundary tmr:separates ?other .
+    }"""
+)
+# in: ?at (an outermost compartment) · out: ?other, continuous with ?at or one of its layers,
+# stated either way round
+OPENS_INTO = _query(
+    """SELECT DISTINCT ?other WHERE {
+        { ?side tmr:layerOf* ?at }
+        FILTER EXISTS { ?side a tmr:Compartment }
+        { ?side tmr:continuousWith ?other } UNION { ?other tmr:continuousWith ?side }
+    }"""
+)
+# in: ?branch · out: ?region it lies in on the limb axis (?start, ?end) and the ?third of it where
+# the branch enters its muscle
+ENTRY = _query(
+    """SELECT ?region ?start ?end ?third WHERE {
+        { ?branch tmr:locatedIn ?region }
+        ?region tmr:axisStart ?start ; tmr:axisEnd ?end .
+        FILTER EXISTS { ?region a tmr:Region }
+        OPTIONAL { ?branch tmr:entryThird ?third }
+    }"""
+)
+# in: ?muscle · out: ?whole (the muscle itself or a whole it is directly part of), its ?compartment
+IN_COMPARTMENT = _query(
+    "SELECT ?whole ?compartment WHERE { ?muscle tmr:partOf? ?whole . ?whole tmr:inCompartment ?compartment }"
+)
+# in: ?muscle · out: ?whole (itself or a direct whole) and its ?depth ("superficial" or "deep")
+DEPTH = _query(
+    "SELECT ?whole ?depth WHERE { ?muscle tmr:partOf? ?whole . ?whole tmr:depth ?depth }"
+)
+# in: ?muscle · out: ?whole (itself or a direct whole), whether it is ?inconstant, and its ?rate
+INCONSTANT = _query(
+    """SELECT ?whole ?inconstant ?rate WHERE {
+        ?muscle tmr:partOf? ?whole . ?whole tmr:inconstant ?inconstant .
+        OPTIONAL { ?whole tmr:absenceRatePercent ?rate }
+    }"""
+)
+# in: ?muscle, ?level · true if a technique keeps it (or a direct whole) as a native control site there
+NATIVE = _query("ASK { ?muscle tmr:partOf? ?whole . ?whole tmr:nativeControlSiteAt ?level }")
+
+# The point of a third along its region, as a share of the region's length (as the planner's).
+_SHARE = {"proximal": 1 / 6, "middle": 1 / 2, "distal": 5 / 6}
 
 
 @dataclass(frozen=True)
@@ -192,8 +298,16 @@ class _Request:
     """Per-request memory: nothing here outlives one :meth:`SparqlBaseline.plan` call."""
 
     level: URIRef | None
+    position: str | None = None
     outcomes: dict[URIRef, _Outcome | None] = field(default_factory=dict)
     ancestry: dict[URIRef, dict[URIRef, int]] = field(default_factory=dict)
+    around: frozenset[URIRef] | None = None
+    removed: frozenset[URIRef] | None = None
+    neuromas: dict[URIRef, tuple[frozenset[URIRef], float | None]] = field(default_factory=dict)
+    tops: dict[URIRef, URIRef] = field(default_factory=dict)
+    across: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    opens_into: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    septa: dict[tuple[URIRef, URIRef], int | None] = field(default_factory=dict)
     queries: int = 0
 
 
@@ -251,7 +365,7 @@ class SparqlBaseline:
             rows = self._column(probe, REGION_BY_ID, id=Literal(case.region))
             if not rows:
                 raise UnknownEntityError("region", str(case.region), [])
-            request = _Request(None, queries=probe.queries)
+            request = _Request(None, case.position, queries=probe.queries)
             return request, rows[0]
         probe = _Request(None)
         found = self._rows(probe, LEVEL_SITE, id=Literal(case.level))
@@ -279,13 +393,9 @@ class SparqlBaseline:
     def _candidates(
         self, request: _Request, nerve: URIRef, site: URIRef
     ) -> list[tuple[URIRef, URIRef, int]]:
-        around = set(self._column(request, AROUND, site=site))
+        around = self._around(request, site)
         adjacent = set(self._column(request, ADJACENT, site=site)) - around
-        removed = (
-            set(self._column(request, REMOVED, level=request.level))
-            if request.level is not None
-            else set()
-        )
+        removed = self._removed(request)
         nearest: dict[tuple[URIRef, URIRef], int] = {}
         for distance, regions in ((0, around), (1, adjacent)):
             for region in regions - removed:
@@ -297,6 +407,20 @@ class SparqlBaseline:
                         nearest[(branch, muscle)] = distance
         # Regions are visited nearest first, so a pair seen twice keeps its smaller distance.
         return [(branch, muscle, d) for (branch, muscle), d in nearest.items()]
+
+    def _around(self, request: _Request, site: URIRef) -> frozenset[URIRef]:
+        if request.around is None:
+            request.around = frozenset(self._column(request, AROUND, site=site))
+        return request.around
+
+    def _removed(self, request: _Request) -> frozenset[URIRef]:
+        if request.removed is None:
+            request.removed = (
+                frozenset(self._column(request, REMOVED, level=request.level))
+                if request.level is not None
+                else frozenset()
+            )
+        return request.removed
 
     # ------------------------------------------------------------------ what the level does
     def _outcome(self, request: _Request, muscle: URIRef) -> _Outcome | None:
@@ -366,10 +490,11 @@ class SparqlBaseline:
             "kept_actions_without_other_mover": len(without_backup),
             "only_supply": supply == {branch},
             "region_distance": distance,
-            "published_pattern": self._published(request, nerve, branch, site),
+            "published_pattern": self._published(request, nerve, branch, muscle, site),
             "donor_from_neuroma_nerve": nerve in up_branch,
             "nerve_distance": min((up_nerve[a] + up_branch[a] for a in common), default=99),
         }
+        facts.update(self._spatial_facts(request, nerve, branch, muscle, site))
         donor_mm = self._column(request, DIAMETER, nerve=branch)
         nerve_mm = self._column(request, DIAMETER, nerve=nerve)
         if donor_mm and nerve_mm:
@@ -390,14 +515,17 @@ class SparqlBaseline:
                 movers.append(other)
         return movers
 
-    def _published(self, request: _Request, nerve: URIRef, branch: URIRef, site: URIRef) -> bool:
+    def _published(
+        self, request: _Request, nerve: URIRef, branch: URIRef, muscle: URIRef, site: URIRef
+    ) -> bool:
         contexts: Iterable[URIRef] = (
             [request.level]
             if request.level is not None
             else [site, *self._column(request, ANCESTORS, site=site)]
         )
         return any(
-            self._ask(request, PATTERN, context=c, nerve=nerve, branch=branch) for c in contexts
+            self._ask(request, PATTERN, context=c, nerve=nerve, branch=branch, muscle=muscle)
+            for c in contexts
         )
 
     def _ancestry(self, request: _Request, nerve: URIRef) -> dict[URIRef, int]:
@@ -415,4 +543,149 @@ class SparqlBaseline:
                             following.append(parent)
                 frontier = following
             request.ancestry[nerve] = found
+        return found
+
+    # ------------------------------------------------------------------ space
+    def _spatial_facts(
+        self, request: _Request, nerve: URIRef, branch: URIRef, muscle: URIRef, site: URIRef
+    ) -> dict[str, Any]:
+        compartments, at = self._neuroma(request, nerve, site)
+        facts: dict[str, Any] = {}
+        target = self._first_of_wholes(muscle, self._rows(request, IN_COMPARTMENT, muscle=muscle))
+        if target is not None and compartments:
+            facts["same_compartment"] = self._top(request, target[1]) in compartments
+            counts = [self._septa(request, c, target[1]) for c in compartments]
+            known = [n for n in counts if n is not None]
+            if known:
+                facts["septa_crossed"] = min(known)
+        points = [
+            self._point(start, end, third)
+            for _region, start, end, third in sorted(
+                self._rows(request, ENTRY, branch=branch), key=lambda row: str(row[0])
+            )
+        ]
+        if at is not None and points:
+            entry = min(points, key=lambda p: abs(p - at))
+            facts["distance_to_entry"] = round(abs(entry - at), 1)
+            facts["target_distal_by"] = round(max(entry - at, 0.0), 1)
+        depth = self._first_of_wholes(muscle, self._rows(request, DEPTH, muscle=muscle))
+        if depth is not None:
+            facts["superficial_target"] = str(depth[1]) == "superficial"
+        inconstant = self._first_of_wholes(
+            muscle,
+            [
+                row
+                for row in self._rows(request, INCONSTANT, muscle=muscle)
+                if str(row[1]) in ("true", "1")
+            ],
+        )
+        facts["inconstant_muscle"] = inconstant is not None
+        if inconstant is not None and inconstant[2] is not None:
+            facts["absence_rate_percent"] = float(str(inconstant[2]))
+        facts["native_control_site"] = request.level is not None and self._ask(
+            request, NATIVE, muscle=muscle, level=request.level
+        )
+        return facts
+
+    @staticmethod
+    def _first_of_wholes(muscle: URIRef, rows: list[Any]) -> Any:
+        """The row of the muscle itself if it has one, else of its first whole (by IRI), as the
+        planner's index reads them: a head takes what its whole records only where it records
+        nothing of its own; of two values, the first by IRI."""
+        if not rows:
+            return None
+        return min(rows, key=lambda row: (row[0] != muscle, *map(str, row)))
+
+    @staticmethod
+    def _point(start: Any, end: Any, third: Any) -> float:
+        low, high = float(str(start)), float(str(end))
+        share = _SHARE.get(str(third) if third is not None else "middle", 0.5)
+        return low + (high - low) * share
+
+    def _neuroma(
+        self, request: _Request, nerve: URIRef, site: URIRef
+    ) -> tuple[frozenset[URIRef], float | None]:
+        """The compartments the nerve runs in at the site, and the neuroma's point on the axis."""
+        found = request.neuromas.get(nerve)
+        if found is not None:
+            return found
+        at: float | None = None
+        axis = self._rows(request, AXIS, region=site)
+        if axis:
+            start, end = axis[0]
+            if request.level is not None:
+                at = float(str(end))  # the stump's distal end
+            else:
+                at = self._point(start, end, request.position)
+        # The compartments it runs in that the amputation leaves, with the regions they span.
+        spans: dict[URIRef, set[URIRef]] = {}
+        on_axis: dict[URIRef, tuple[float, float]] = {}
+        for compartment, region, start, end in self._rows(request, COURSE, nerve=nerve):
+            spans.setdefault(compartment, set()).add(region)
+            if start is not None and end is not None:
+                on_axis[region] = (float(str(start)), float(str(end)))
+        removed = self._removed(request)
+        runs = [c for c, regions in spans.items() if regions - removed]
+        around = self._around(request, site)
+        here = {self._top(request, c) for c in runs if spans[c] & around}
+        if not here and at is not None:
+            gaps: dict[URIRef, float] = {}
+            for c in runs:
+                for region in spans[c] - removed:
+                    if region in on_axis:
+                        low, high = on_axis[region]
+                        gap = max(low - at, at - high, 0.0)
+                        top = self._top(request, c)
+                        gaps[top] = min(gap, gaps.get(top, gap))
+            if gaps:
+                nearest = min(gaps.values())
+                here = {c for c, gap in gaps.items() if gap == nearest}
+        found = (frozenset(here), at)
+        request.neuromas[nerve] = found
+        return found
+
+    def _top(self, request: _Request, compartment: URIRef) -> URIRef:
+        found = request.tops.get(compartment)
+        if found is None:
+            tops = sorted(self._column(request, TOP, compartment=compartment), key=str)
+            found = tops[0] if tops else compartment
+            request.tops[compartment] = found
+        return found
+
+    def _septa(self, request: _Request, a: URIRef, b: URIRef) -> int | None:
+        """The fewest septa or membranes crossed from compartment ``a`` to ``b`` (None: no way is
+        recorded), by a breadth-first search that asks the graph for the far sides of each
+        compartment it reaches. Layers of one compartment, and compartments that open into each
+        other, cross none; an opening counts only as the first or the last step."""
+        a, b = self._top(request, a), self._top(request, b)
+        key = (a, b)
+        if key in request.septa:
+            return request.septa[key]
+        starts = {a} | self._neighbours(request, a, OPENS_INTO, request.opens_into)
+        goals = {b} | self._neighbours(request, b, OPENS_INTO, request.opens_into)
+        found: int | None = None
+        if b in starts or a in goals:
+            found = 0
+        else:
+            seen = dict.fromkeys(starts, 0)
+            queue = deque(starts)
+            while queue and found is None:
+                at = queue.popleft()
+                for other in self._neighbours(request, at, ACROSS, request.across) - {at}:
+                    if other not in seen:
+                        seen[other] = seen[at] + 1
+                        if other in goals:
+                            found = seen[other]
+                            break
+                        queue.append(other)
+        request.septa[key] = found
+        return found
+
+    def _neighbours(
+        self, request: _Request, at: URIRef, query: Query, memo: dict[URIRef, set[URIRef]]
+    ) -> set[URIRef]:
+        found = memo.get(at)
+        if found is None:
+            found = {self._top(request, c) for c in self._column(request, query, at=at)}
+            memo[at] = found
         return found
