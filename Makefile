@@ -46,13 +46,19 @@ typecheck: $(STAMP)
 TMRPLAN_SEMVER_BASE ?= $(shell git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && echo HEAD~1 || echo HEAD)
 export TMRPLAN_SEMVER_BASE
 
+# Tests run on every core (pytest-xdist): each worker builds its own session fixtures and its own
+# temporary cache. The system tests share one worker (their xdist_group, see tests/conftest.py),
+# so they still run one at a time; the property-input summary is printed once, for all workers.
+# PARALLEL= runs everything in one process.
+PARALLEL ?= -n auto --dist loadgroup
+
 # The fast tier: every test but the `system` ones (wheel, browser, load, killed writers, stress).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not system"
+	$(BIN)/python -m pytest -q $(PARALLEL) -m "not system"
 
 # Everything, the system tier included, in one pytest run (one summary of the property inputs).
 test: lint typecheck check $(BROWSER)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PARALLEL)
 
 e2e: $(STAMP) $(BROWSER)
 	$(BIN)/python -m pytest -q tests/system/browser

@@ -56,6 +56,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SYSTEM in item.path.parents:
             item.add_marker(pytest.mark.system)
+            # Under ``-n --dist loadgroup`` (make test) the system tests share one worker, so they
+            # run one after another as they would without xdist; the unit tests fill the others.
+            item.add_marker(pytest.mark.xdist_group("system"))
 
 
 @pytest.fixture(scope="session")
@@ -194,8 +197,22 @@ class PropertyRun:
                 else:
                     self.outcomes[text] += 1
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, so the record can ride on a test report from an xdist worker."""
+        return {**vars(self), "outcomes": dict(self.outcomes)}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PropertyRun:
+        return cls(**{**data, "outcomes": Counter(data["outcomes"])})
+
+
+# A test's property runs, kept on its item until its report is made.
 PROPERTY_RUNS = pytest.StashKey[list[PropertyRun]]()
+# The report attribute that carries them to the terminal summary. Reports are what pytest-xdist
+# sends from each worker to the controller (with every attribute in their __dict__, as
+# hypothesis's own plugin relies on for its statistics), so the summary is printed once, by the
+# process that prints, over every worker's runs, and the same way without xdist.
+REPORT_KEY = "tmrplan_property_runs"
 
 
 @pytest.fixture
@@ -210,7 +227,7 @@ def run_property(request: pytest.FixtureRequest) -> Callable[..., None]:
 
     def run(name: str, prop: Callable[[], None], *, at_least: int) -> None:
         record = PropertyRun(request.node.path.name, name)
-        request.config.stash.setdefault(PROPERTY_RUNS, []).append(record)
+        request.node.stash.setdefault(PROPERTY_RUNS, []).append(record)
         described: list[str] = []
 
         def note(stats: dict[str, Any]) -> None:
@@ -225,9 +242,29 @@ def run_property(request: pytest.FixtureRequest) -> Callable[..., None]:
     return run
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Put the properties a test ran on its call report (as plain data, see ``REPORT_KEY``)."""
+    report = yield
+    runs = item.stash.get(PROPERTY_RUNS, [])
+    if report.when == "call" and runs:
+        report.__dict__[REPORT_KEY] = [run.to_dict() for run in runs]
+    return report
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """How many inputs each property was given and what they led to, and the session's total."""
-    runs = config.stash.get(PROPERTY_RUNS, [])
+    reports = [
+        report
+        for category in terminalreporter.stats.values()
+        for report in category
+        if REPORT_KEY in getattr(report, "__dict__", {})
+    ]
+    # Sorted by node id: xdist workers report in whatever order they finish.
+    reports.sort(key=lambda report: report.nodeid)
+    runs = [
+        PropertyRun.from_dict(data) for report in reports for data in report.__dict__[REPORT_KEY]
+    ]
     if not runs:
         return
     terminalreporter.section("hypothesis inputs (details: --hypothesis-show-statistics)")

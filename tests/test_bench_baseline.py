@@ -38,14 +38,30 @@ def read_case(path: Path) -> Case:
     return parse_case(json.loads(path.read_text(encoding="utf-8"))["case"])
 
 
+class Answers(dict[str, tuple[Plan, Any]]):
+    """Reference cases answered by the planner and by the baseline, each on first use.
+
+    Lazily, as the two tests of a case may run in different xdist workers: each worker answers the
+    cases it tests (once each), not all of them.
+    """
+
+    def __init__(self, planner: Planner, baseline: Any) -> None:
+        super().__init__()
+        self.planner, self.baseline = planner, baseline
+
+    def __missing__(self, name: str) -> tuple[Plan, Any]:
+        path = paths.rules_dir() / "reference_cases" / name
+        self[name] = (self.planner.plan(read_case(path)), self.baseline.plan(read_case(path)))
+        return self[name]
+
+
 @pytest.fixture(scope="module")
 def answers(planner: Planner) -> dict[str, tuple[Plan, Any]]:
-    """Every reference case answered once by the planner and once by the baseline."""
+    """The reference cases, each answered once by the planner and once by the baseline."""
     baseline_module = load_script("sparql_baseline")
-    baseline = baseline_module.SparqlBaseline(planner.kb.graph, RuleEngine(planner.rulebook))
-    return {
-        path.name: (planner.plan(read_case(path)), baseline.plan(read_case(path))) for path in CASES
-    }
+    return Answers(
+        planner, baseline_module.SparqlBaseline(planner.kb.graph, RuleEngine(planner.rulebook))
+    )
 
 
 def planner_options(plan: Plan) -> dict[Key, Any]:
