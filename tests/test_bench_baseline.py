@@ -152,16 +152,24 @@ def test_a_synthetic_copy_plans_like_the_shipped_individuals(
 
 
 def project(plan: Plan, suffix: str) -> list[tuple[Any, ...]]:
-    """Options without the copy's suffix: rank, donor, target, status, risk, flags."""
-    return [
-        (
-            o.rank,
-            o.donor_nerve.id.removesuffix(suffix),
-            o.target_muscle.id.removesuffix(suffix),
-            o.donor_status,
-            o.strength_loss_risk,
-            sorted(f.rule_id for f in o.flags),
-        )
-        for n in plan.nerves
-        for o in n.options
-    ]
+    """Options without the copy's suffix: tie group, donor, target, status, risk, flags.
+
+    Options tied after every ranking key are listed by id, and the copy's suffix can reorder ids
+    ("SternalPart_c001" sorts after "SternalPartFrom…_c001"), so a tie is compared as a group:
+    its first rank, then its members in order of their unsuffixed ids.
+    """
+    rows = []
+    for n in plan.nerves:
+        for o in n.options:
+            group = min((o.rank, *o.tied_with))
+            rows.append(
+                (
+                    group,
+                    o.donor_nerve.id.removesuffix(suffix),
+                    o.target_muscle.id.removesuffix(suffix),
+                    o.donor_status,
+                    o.strength_loss_risk,
+                    sorted(f.rule_id for f in o.flags),
+                )
+            )
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2]))

@@ -86,9 +86,9 @@ class Case:
     level: str
     region: str | None = None
     side: str | None = None
-    position: str | None = None
     context: dict[str, bool] = field(default_factory=dict)
     allow_shared_targets: bool = False
+    position: str | None = None  # last, so that positional callers of 0.1 keep working
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the batch line format of DESIGN.md)."""
@@ -149,6 +149,19 @@ class NervePlan:
 
 
 @dataclass(frozen=True)
+class RankingInfo:
+    """Which ranking card ordered a plan's options, as the plan names it."""
+
+    id: str
+    version: str
+    keys: tuple[str, ...]
+
+    def in_words(self) -> str:
+        """E.g. ``ranked by TMR-RANKING v1.0.0: published in patients, septa crossed, …``."""
+        return f"ranked by {self.id} v{self.version}: {', '.join(self.keys)}"
+
+
+@dataclass(frozen=True)
 class Plan:
     """A plan: options with their basis, never a single directive."""
 
@@ -165,6 +178,8 @@ class Plan:
     # Running rule cards not approved by clinical governance at their current content. Any at
     # all makes the whole plan a PREVIEW, and every screen and export names them.
     preview_cards: tuple[str, ...]
+    # The ranking card that ordered the options: its id, version and key names, in order.
+    ranking: RankingInfo | None = None
 
     @property
     def is_preview(self) -> bool:

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 )
 @click.option("--side", type=click.Choice(["left", "right"]), default=None)
 @click.option(
+    "--position",
+    type=str,
+    default=None,
+    help="Intact limb only: the third of the region (proximal, middle, distal).",
+)
+@click.option(
     "--context",
     "context_items",
     multiple=True,
@@ -64,6 +70,7 @@ def plan(
     level: str | None,
     region: str | None,
     side: str | None,
+    position: str | None,
     context_items: tuple[str, ...],
     allow_shared_targets: bool,
     cases: Path | None,
@@ -89,7 +96,13 @@ def plan(
     if not nerves or not level:
         raise InvalidCaseError("plan needs --nerve and --level (or --cases FILE.jsonl)")
     case = Case(
-        tuple(nerves), level, region, side, parse_context(context_items), allow_shared_targets
+        tuple(nerves),
+        level,
+        region,
+        side,
+        parse_context(context_items),
+        allow_shared_targets,
+        position,
     )
     result = planner.plan(case)
     data: str | bytes

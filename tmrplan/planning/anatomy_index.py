@@ -34,6 +34,16 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Neuroma:
+    """Where a neuroma nerve lies at a site (None or empty: not recorded)."""
+
+    compartments: frozenset[URIRef]
+    at: float | None
+    side: str | None
+    limb: URIRef | None = None
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A donor branch and the muscle it supplies, for one neuroma nerve at one site."""
 
@@ -79,9 +89,11 @@ class AnatomyIndex:
         self.kb = kb
         self.effects = LevelEffectsTable(kb)
         self.space = SpatialIndex(kb)
-        self._neuromas: dict[tuple[URIRef, Site], tuple[frozenset[URIRef], float | None]] = {}
+        self._neuromas: dict[tuple[URIRef, Site], Neuroma] = {}
         self.branches_by_region: dict[URIRef, list[URIRef]] = defaultdict(list)
         for branch in kb.entities(TMR.MotorBranch):
+            if kb.value(branch, TMR.practicalDonor) in ("false", "0"):
+                continue  # the knowledge base says why (e.g. intramuscular twigs): not a candidate
             for region in kb.objects(branch, TMR.locatedIn):
                 self.branches_by_region[region].append(branch)
         self.movers: dict[URIRef, set[URIRef]] = defaultdict(set)
@@ -158,10 +170,10 @@ class AnatomyIndex:
         level = kb.level_ids[level_id]
         return Site(level, kb.objects(level, TMR.stumpRegion)[0])
 
-    def neuroma(self, nerve: URIRef, site: Site) -> tuple[frozenset[URIRef], float | None]:
-        """Where the neuroma is: the compartments the nerve runs in there, and its point on the
+    def neuroma(self, nerve: URIRef, site: Site) -> Neuroma:
+        """Where the neuroma is: the compartments the nerve runs in there, its point on the
         limb axis (the stump end after an amputation; the region, or its named third, in an
-        intact limb)."""
+        intact limb), and the side of the limb it runs on."""
         key = (nerve, site)
         found = self._neuromas.get(key)
         if found is None:
@@ -172,10 +184,11 @@ class AnatomyIndex:
                 else space.point(site.region, site.position)
             )
             effects = self.effects[site.level]
-            compartments = space.nerve_compartments(
-                nerve, self.around(site.region), at, effects.is_removed
-            )
-            found = (frozenset(compartments), at)
+            around = self.around(site.region)
+            compartments = space.nerve_compartments(nerve, around, at, effects.is_removed)
+            side = space.side_at(nerve, around, at, effects.is_removed)
+            limb = space.segment_limb(site.region)
+            found = Neuroma(frozenset(compartments), at, side, limb)
             self._neuromas[key] = found
         return found
 
@@ -270,6 +283,10 @@ class AnatomyIndex:
             for key in keys:
                 found += self.patterns.get((context, candidate.nerve, key), [])
         return found
+
+    def is_clinical(self, pattern: URIRef) -> bool:
+        """Whether a pattern was done in patients (not only shown feasible in cadavers)."""
+        return TMR.CadaverStudy not in self.kb.objects(pattern, TMR.evidenceType)
 
     def steps_up(self, nerve: URIRef) -> dict[URIRef, int]:
         """Each ancestor of a nerve (and the nerve itself, at 0) with the fewest branchOf steps to it."""

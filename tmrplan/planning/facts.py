@@ -39,6 +39,7 @@ def option_facts(
         for a in outcome.kept
         if not index.other_movers(candidate.muscle, candidate.branch, a, effects)
     ]
+    published = index.published(candidate, site)
     facts: dict[str, Any] = {
         "muscle_present": outcome.status is not MuscleStatus.ABSENT,
         "actions_total": len(outcome.kept) + len(outcome.lost),
@@ -48,7 +49,8 @@ def option_facts(
         "kept_actions_without_other_mover": len(without_backup),
         "only_supply": index.supply.get(candidate.muscle, set()) == {candidate.branch},
         "region_distance": candidate.region_distance,
-        "published_pattern": bool(index.published(candidate, site)),
+        "published_pattern": bool(published),
+        "clinical_pattern": any(index.is_clinical(p) for p in published),
         "donor_from_neuroma_nerve": candidate.nerve in index.steps_up(candidate.branch),
         "nerve_distance": index.nerve_distance(candidate.nerve, candidate.branch),
     }
@@ -67,21 +69,31 @@ def option_facts(
 def _spatial_facts(index: AnatomyIndex, candidate: Candidate, site: Site) -> dict[str, Any]:
     """Where the target lies relative to the neuroma (absent keys: not recorded)."""
     space = index.space
-    compartments, at = index.neuroma(candidate.nerve, site)
-    placed = space.place(set(compartments), at, candidate.branch, candidate.muscle)
+    neuroma = index.neuroma(candidate.nerve, site)
+    placed = space.place(
+        set(neuroma.compartments),
+        neuroma.at,
+        candidate.branch,
+        candidate.muscle,
+        neuroma.side,
+        neuroma.limb,
+    )
     facts: dict[str, Any] = {}
     if placed.same_compartment is not None:
         facts["same_compartment"] = placed.same_compartment
     if placed.septa_crossed is not None:
         facts["septa_crossed"] = placed.septa_crossed
+    if placed.same_side is not None:
+        facts["same_side"] = placed.same_side
     if placed.distance is not None and placed.distal_by is not None:
         facts["distance_to_entry"] = placed.distance
         facts["target_distal_by"] = placed.distal_by
     depth = space.depth.get(candidate.muscle)
     if depth is not None:
         facts["superficial_target"] = depth == "superficial"
-    facts["inconstant_muscle"] = candidate.muscle in space.inconstant
-    rate = space.inconstant.get(candidate.muscle)
+    inconstant = [e for e in (candidate.branch, candidate.muscle) if e in space.inconstant]
+    facts["inconstant_target"] = bool(inconstant)
+    rate = space.inconstant.get(inconstant[0]) if inconstant else None
     if rate is not None:
         facts["absence_rate_percent"] = rate
     facts["native_control_site"] = site.level in space.native_at.get(candidate.muscle, set())

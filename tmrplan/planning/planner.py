@@ -26,6 +26,7 @@ from tmrplan.model import (
     NervePlan,
     Option,
     Plan,
+    RankingInfo,
     Ref,
     Risk,
     check_context,
@@ -70,6 +71,10 @@ class Planner:
         self.index = AnatomyIndex(kb)
         self.engine = engine or RuleEngine(rulebook)
         self._cards = {c.id: c for c in rulebook.running}
+        ranking = rulebook.ranking
+        self._ranking = RankingInfo(
+            ranking.id, ranking.version, tuple(k.name for k in ranking.keys)
+        )
         # Region ids whose regions lie on a limb axis (an intact-limb position matters there).
         self._axis_regions = {
             rid for rid, region in kb.region_ids.items() if region in self.index.space.axis
@@ -119,6 +124,7 @@ class Planner:
             unknowns=tuple(self._unknowns(case, nerve_plans)),
             notice=NOTICE,
             preview_cards=self.rulebook.unapproved,
+            ranking=self._ranking,
         )
 
     # ------------------------------------------------------------------ steps

@@ -31,6 +31,7 @@ class Placement:
 
     Attributes:
         same_compartment: the target is in a compartment the neuroma nerve runs in there.
+        same_side: the target lies on the nerve's side of the limb (or either is central).
         septa_crossed: the fewest septa or membranes between the nerve's compartment and the target's.
         distance: along the limb, neuroma to entry point, in thirds of a limb segment.
         distal_by: how far the entry point lies distal to the neuroma (0 when proximal or level).
@@ -38,6 +39,7 @@ class Placement:
 
     same_compartment: bool | None
     septa_crossed: int | None
+    same_side: bool | None
     distance: float | None
     distal_by: float | None
 
@@ -54,6 +56,7 @@ class SpatialIndex:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self.entry_side: dict[URIRef, str] = {}  # a branch entering one side of its muscle
         self.axis: dict[URIRef, tuple[float, float]] = {}
         for region in kb.entities(TMR.Region):
             start, end = kb.value(region, TMR.axisStart), kb.value(region, TMR.axisEnd)
@@ -76,10 +79,18 @@ class SpatialIndex:
                 if depth is not None:
                     self.depth[muscle] = depth
                     break
-        # Inconstant muscles (a head inherits its whole's) with their reported absence rate, and
-        # the levels at which a published technique keeps a muscle as a native control site.
+        # Inconstant muscles (a head inherits its whole's) and motor branches, with their reported
+        # absence rate, and the levels at which a published technique keeps a muscle as a native
+        # control site.
         self.inconstant: dict[URIRef, float | None] = {}
         self.native_at: dict[URIRef, set[URIRef]] = {}
+        for branch in kb.entities(TMR.MotorBranch):
+            if kb.value(branch, TMR.inconstant) in ("true", "1"):
+                rate = kb.value(branch, TMR.absenceRatePercent)
+                self.inconstant[branch] = float(rate) if rate is not None else None
+            side = kb.value(branch, TMR.side)
+            if side is not None:
+                self.entry_side[branch] = side
         for muscle in kb.entities(TMR.Muscle):
             wholes = [muscle, *kb.objects(muscle, TMR.partOf)]
             for m in wholes:
@@ -90,7 +101,39 @@ class SpatialIndex:
             self.native_at[muscle] = {
                 lv for m in wholes for lv in kb.objects(m, TMR.nativeControlSiteAt)
             }
+        # Sides are compared within one limb segment beyond the limb's root only (arm, forearm,
+        # hand, thigh, leg, foot and the joints between): at the shoulder, axilla, chest wall,
+        # pelvis or groin, and on the trunk, medial and lateral do not say which way to go.
+        self.side: dict[URIRef, str] = {}
+        self.muscle_limb: dict[URIRef, URIRef | None] = {}
+        for muscle in kb.entities(TMR.Muscle):
+            for m in (muscle, *kb.objects(muscle, TMR.partOf)):
+                side = kb.value(m, TMR.side)
+                if side is not None:
+                    self.side[muscle] = side
+                    break
+            for m in (muscle, *kb.objects(muscle, TMR.partOf)):
+                regions = kb.objects(m, TMR.locatedIn)
+                if regions:
+                    self.muscle_limb[muscle] = self.segment_limb(regions[0])
+                    break
+        # Each nerve's side of the limb, region by region.
+        self.nerve_side: dict[URIRef, dict[URIRef, str]] = defaultdict(dict)
+        for prop, side in (
+            (TMR.medialIn, "medial"),
+            (TMR.lateralIn, "lateral"),
+            (TMR.centralIn, "central"),
+        ):
+            for nerve in kb.entities(TMR.Nerve):
+                for region in kb.objects(nerve, prop):
+                    self.nerve_side[nerve][region] = side
         self.runs_in = {n: kb.objects(n, TMR.runsIn) for n in kb.entities(TMR.Nerve)}
+        # Course segments: the compartment of a nerve within one region, where runsIn is coarser.
+        self.segments: dict[URIRef, dict[URIRef, list[URIRef]]] = defaultdict(dict)
+        for nerve in kb.entities(TMR.Nerve):
+            for segment in kb.subjects(TMR.segmentOf, nerve):
+                for region in kb.objects(segment, TMR.inRegion):
+                    self.segments[nerve][region] = kb.objects(segment, TMR.inCompartment)
         self.entry: dict[URIRef, list[tuple[URIRef, float | None]]] = {}
         for branch in kb.entities(TMR.MotorBranch):
             third = kb.value(branch, TMR.entryThird)
@@ -113,6 +156,11 @@ class SpatialIndex:
         above = self.kb.closure(compartment, TMR.layerOf)
         return max(above, key=above.__getitem__) if above else compartment
 
+    def segment_limb(self, region: URIRef) -> URIRef | None:
+        """The limb of a region beyond the limb's root (where sides are compared), else None."""
+        start = self.axis.get(region, (0.0, 0.0))[0]
+        return self.kb.limb_of(region) if start >= 1.0 else None
+
     # ------------------------------------------------------------------ the limb axis
     def point(self, region: URIRef, third: str | None) -> float | None:
         """A point of a region on its limb's axis: the middle of the named third (or of the
@@ -134,28 +182,58 @@ class SpatialIndex:
         at: float | None,
         removed: Callable[[URIRef], bool] = lambda _region: False,
     ) -> set[URIRef]:
-        """The top-level compartments a nerve runs in at a site: those spanning the site's
-        region (or a part or parent of it); failing that, those nearest the site along the limb
-        in what the amputation leaves (a stump region the course does not name, such as the
-        elbow at its disarticulation)."""
+        """The top-level compartments a nerve runs in at a site.
+
+        A course segment for the site's region (or a part or parent of it) says it; otherwise the
+        compartments of ``tmr:runsIn`` that span the site's region; failing both, those nearest
+        the site along the limb in what the amputation leaves, the proximal side first: the end
+        of the nerve that is transferred is its proximal stump.
+        """
+        segments = self.segments.get(nerve, {})
+        here = {self.top.get(c, c) for r, cs in segments.items() if r in around for c in cs}
+        if here:
+            return here
         runs = [
             c for c in self.runs_in.get(nerve, []) if not all(map(removed, self.spans.get(c, ())))
         ]
         here = {self.top.get(c, c) for c in runs if self.spans.get(c, set()) & around}
         if here or at is None:
             return here
-        gaps: dict[URIRef, float] = {}
+        gaps: dict[URIRef, tuple[bool, float]] = {}
         for c in runs:
             for region in self.spans.get(c, set()):
                 if region in self.axis and not removed(region):
                     start, end = self.axis[region]
-                    gap = max(start - at, at - end, 0.0)
+                    gap = (start > at, max(start - at, at - end, 0.0))  # proximal before distal
                     top = self.top.get(c, c)
                     gaps[top] = min(gap, gaps.get(top, gap))
         if not gaps:
             return set()
         nearest = min(gaps.values())
         return {c for c, gap in gaps.items() if gap == nearest}
+
+    def side_at(
+        self,
+        nerve: URIRef,
+        around: frozenset[URIRef],
+        at: float | None,
+        removed: Callable[[URIRef], bool] = lambda _region: False,
+    ) -> str | None:
+        """The side of the limb the nerve runs on at a site: as recorded for the site's region
+        (or a part or parent of it); failing that, for the remaining region nearest along the
+        limb; None when not recorded."""
+        sides = self.nerve_side.get(nerve, {})
+        here = {side for region, side in sides.items() if region in around}
+        if here:
+            return here.pop() if len(here) == 1 else "central"
+        if at is None:
+            return None
+        placed = [
+            (max(self.axis[r][0] - at, at - self.axis[r][1], 0.0), side)
+            for r, side in sides.items()
+            if r in self.axis and not removed(r)
+        ]
+        return min(placed)[1] if placed else None
 
     def septa_between(self, a: URIRef, b: URIRef) -> int | None:
         """The fewest septa or membranes crossed from compartment ``a`` to ``b`` (None: no way
@@ -196,8 +274,20 @@ class SpatialIndex:
         neuroma_at: float | None,
         branch: URIRef,
         muscle: URIRef,
+        nerve_side: str | None = None,
+        limb: URIRef | None = None,
     ) -> Placement:
-        """Where a target (``branch`` into ``muscle``) lies relative to the neuroma."""
+        """Where a target (``branch`` into ``muscle``) lies relative to the neuroma, whose
+        nerve runs on ``nerve_side`` of ``limb`` (sides are compared within that limb only)."""
+        target_side = self.entry_side.get(branch) or self.side.get(muscle)
+        same_side = (
+            None
+            if nerve_side is None
+            or target_side is None
+            or limb is None
+            or self.muscle_limb.get(muscle) != limb
+            else "central" in (nerve_side, target_side) or nerve_side == target_side
+        )
         target = self.muscle_compartment.get(muscle)
         same: bool | None = None
         septa: int | None = None
@@ -212,4 +302,4 @@ class SpatialIndex:
             entry = min(points, key=lambda p: abs(p - neuroma_at))
             distance = round(abs(entry - neuroma_at), 1)
             distal_by = round(max(entry - neuroma_at, 0.0), 1)
-        return Placement(same, septa, distance, distal_by)
+        return Placement(same, septa, same_side, distance, distal_by)

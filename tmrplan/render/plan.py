@@ -51,6 +51,7 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
             "notice": plan.notice,
             "preview": plan.is_preview,
             "preview_cards": list(plan.preview_cards),
+            "ranking": asdict(plan.ranking) if plan.ranking else None,
             "nerves": [
                 {
                     "nerve": asdict(n.nerve),
@@ -83,6 +84,8 @@ def _option(option: Option) -> dict[str, Any]:
         "evidence": list(option.evidence),
         "flags": [asdict(f) for f in option.flags],
         "facts": option.facts,
+        "tied_with": list(option.tied_with),
+        "unranked_by": list(option.unranked_by),
     }
 
 
@@ -150,8 +153,9 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
             evidence = f"; published: {len(option.evidence)}" if option.evidence else ""
             blocks.append(
                 _line(
-                    f" {mark}{option.rank:>2}. {_pair(option)}  [donor {option.donor_status.value}; "
-                    f"strength-loss risk {option.strength_loss_risk.value}{evidence}]"
+                    f" {mark}{_rank(option):>2}. {_pair(option)}  [donor "
+                    f"{option.donor_status.value}; strength-loss risk "
+                    f"{option.strength_loss_risk.value}{evidence}]"
                 )
             )
             blocks += [
@@ -171,13 +175,23 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
     if plan.unknowns:
         blocks.append(_line("Unknowns:"))
         blocks.append(_bullets([spans(u) for u in plan.unknowns]))
-    blocks.append(
-        _line(
-            "Ranking keys: donor status, strength-loss risk, published pattern, region distance, "
-            "nerve distance, warnings, name."
-        )
-    )
+    blocks.append(_line(_ranking_line(plan)))
     return Document(_title(plan), tuple(blocks))
+
+
+def _rank(option: Option) -> str:
+    """``3`` for an option ranked alone, ``3 (=4,5)`` for one tied with options 4 and 5."""
+    tied = ",".join(map(str, option.tied_with))
+    return f"{option.rank} (={tied})" if tied else str(option.rank)
+
+
+def _ranking_line(plan: Plan) -> str:
+    if plan.ranking is None:
+        return "Ranking: not recorded."
+    return (
+        f"Options {plan.ranking.in_words()}; unknown values rank after known ones; '(=n)' marks "
+        "options tied after every key (listed by id, not ordered by them)."
+    )
 
 
 def to_markdown(plan: Plan, exported_on: date | None = None) -> str:
@@ -222,6 +236,7 @@ def plan_document(plan: Plan, exported_on: date | None = None) -> Document:
         ("Shared targets allowed: ", "yes" if case.allow_shared_targets else "no"),
         ("Knowledge base: ", plan.kb_version),
         ("Rules: ", plan.rules_version),
+        ("Ranking: ", _ranking_line(plan)),
         *([("Exported on: ", exported_on.isoformat())] if exported_on else []),
     ]
     blocks: list[Block] = [
@@ -293,7 +308,7 @@ def _nerve_blocks(nerve: NervePlan) -> list[Block]:
             ),
             tuple(
                 (
-                    str(o.rank),
+                    _rank(o),
                     _pair(o) + ("\n(assigned)" if o.rank == nerve.assigned_rank else ""),
                     o.donor_status.value,
                     o.strength_loss_risk.value,
@@ -319,10 +334,17 @@ def _nerve_blocks(nerve: NervePlan) -> list[Block]:
             Paragraph(
                 (
                     term("Ranking keys: "),
-                    Span(", ".join(f"{k} = {v}" for k, v in o.sort_keys.items())),
+                    Span(
+                        ", ".join(
+                            f"{k} = {'unknown' if v is None else v}" for k, v in o.sort_keys.items()
+                        )
+                    ),
                 )
             ),
         ]
+        if o.tied_with:
+            tied = ", ".join(map(str, o.tied_with))
+            blocks.append(Paragraph(spans(f"Tied after every ranking key with option(s) {tied}.")))
         items = [Item(tuple(flag_spans(f))) for f in o.flags] + evidence
         if items:
             blocks.append(Bullets(tuple(items)))

@@ -54,6 +54,11 @@ FACTS: dict[str, FactSpec] = {
     "published_pattern": FactSpec(
         bool, "option", "a published transfer pattern uses this donor in this context"
     ),
+    "clinical_pattern": FactSpec(
+        bool,
+        "option",
+        "a published pattern reports this donor in patients in this context (not only in cadavers)",
+    ),
     "donor_from_neuroma_nerve": FactSpec(
         bool, "option", "the donor is a branch of the neuroma nerve itself"
     ),
@@ -68,6 +73,11 @@ FACTS: dict[str, FactSpec] = {
         "option",
         "the fewest septa or membranes between the neuroma nerve's compartment and the target's",
     ),
+    "same_side": FactSpec(
+        bool,
+        "option",
+        "the target lies on the neuroma nerve's side of the limb (medial, lateral), or either is central",
+    ),
     "distance_to_entry": FactSpec(
         float,
         "option",
@@ -81,11 +91,15 @@ FACTS: dict[str, FactSpec] = {
     "superficial_target": FactSpec(
         bool, "option", "the target muscle lies directly under the deep fascia"
     ),
-    "inconstant_muscle": FactSpec(
-        bool, "option", "the target muscle is absent in a reported share of people"
+    "inconstant_target": FactSpec(
+        bool,
+        "option",
+        "the target muscle, or its motor branch, is absent in a reported share of people",
     ),
     "absence_rate_percent": FactSpec(
-        float, "option", "the reported share of people without the muscle (only when sourced)"
+        float,
+        "option",
+        "the reported share of people without the muscle or branch (only when sourced)",
     ),
     "native_control_site": FactSpec(
         bool,
@@ -120,6 +134,11 @@ FACT_INVARIANTS: tuple[tuple[str, tuple[str, ...], Callable[..., bool]], ...] = 
         "prime_actions_kept <= actions_kept",
         ("prime_actions_kept", "actions_kept"),
         lambda prime, kept: prime <= kept,
+    ),
+    (
+        "clinical_pattern implies published_pattern",
+        ("clinical_pattern", "published_pattern"),
+        lambda clinical, published: not clinical or published,
     ),
     (
         "target_distal_by <= distance_to_entry",

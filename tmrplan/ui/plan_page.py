@@ -172,9 +172,15 @@ def show_nerve(plan: Plan, nerve: NervePlan) -> None:
         f"Neuroma in the {md(nerve.region.label)} · {len(nerve.options)} options · "
         f"conflict-free assignment: {assignment}"
     )
+    if plan.ranking is not None:
+        st.caption(
+            f"Options {md(plan.ranking.in_words())}. Options tied after every key are listed by "
+            "id, not ordered by it."
+        )
     rows = [
         {
             "rank": o.rank,
+            "tied with": ", ".join(map(str, o.tied_with)),
             "assigned": "yes" if o.rank == nerve.assigned_rank else "",
             "donor branch → target muscle": f"{o.donor_nerve.label} → {o.target_muscle.label}",
             "donor status": o.donor_status.value,
@@ -206,7 +212,15 @@ def show_basis(option: Option) -> None:
     kb = planner().kb
     st.write(
         "**Ranking keys** (compared in this order): "
-        + ", ".join(f"{md(k)} = {md(str(v))}" for k, v in option.sort_keys.items())
+        + ", ".join(
+            f"{md(k)} = {'unknown' if v is None else md(str(v))}"
+            for k, v in option.sort_keys.items()
+        )
+        + (
+            f" · **tied with** option(s) {', '.join(map(str, option.tied_with))}"
+            if option.tied_with
+            else ""
+        )
     )
     st.write(
         f"**Donor status:** {option.donor_status.value} · "
