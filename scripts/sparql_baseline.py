@@ -3,18 +3,29 @@
 For every request it asks the rdflib graph, by SPARQL, everything the planner's indexes hold: the
 site (a level's stump region, or the region given), each nerve (by label, synonym or local name)
 and whether it runs through the site, the regions around and next to the site, the motor branches
-entering muscles there, which muscles an amputation removes, detaches or leaves without their
-joints, the other muscles that still perform each action, the supply of each muscle, published
-patterns (with those that name only the target muscle, ``tmr:targetAnyUnit``), branching distance
-and diameters. It asks for the spatial facts the same way: the limb axis of the site (the stump's
-distal end, or the named third of an intact-limb region); the compartments the neuroma nerve runs
-in there, leaving out those the amputation removes entirely (those spanning the site's region, a
-part or a parent; failing that, the nearest along the axis in what is left); each compartment's
-outermost ``tmr:layerOf``; the septa crossed (a breadth-first search that asks the graph for the
-far sides of each compartment's ``tmr:Boundary``, a ``tmr:continuousWith`` opening counting only
-as the first or the last step); the entry point of a branch from the ``tmr:entryThird`` of its
-region; and a target muscle's compartment, depth, inconstancy with its absence rate and native
-control levels (its own, or else a direct whole's).
+entering muscles there (leaving out a branch with ``tmr:practicalDonor false``), which muscles an
+amputation removes, detaches or leaves without their joints, the other muscles that still perform
+each action, the supply of each muscle, published patterns (with those that name only the target
+muscle, ``tmr:targetAnyUnit``) and whether one of them was done in patients (evidence other than
+``tmr:CadaverStudy``), branching distance and diameters. It asks for the spatial facts the same
+way: the limb axis of the site (the stump's distal end, or the named third of an intact-limb
+region); the compartments the neuroma nerve runs in there: those a course segment
+(``tmr:CourseSegment``: ``tmr:segmentOf``, ``tmr:inRegion``, ``tmr:inCompartment``) names for the
+site's region, a part or a parent; else those of ``tmr:runsIn`` spanning one of them, leaving out
+those the amputation removes entirely; failing both, the nearest along the axis in what is left,
+those proximal to the neuroma first; each compartment's outermost ``tmr:layerOf``; the septa
+crossed (a breadth-first search that asks the graph for the far sides of each compartment's
+``tmr:Boundary``, a ``tmr:continuousWith`` opening counting only as the first or the last step);
+the entry point of a branch from the ``tmr:entryThird`` of its region; a target muscle's
+compartment, depth and native control levels (its own, or else a direct whole's); whether the
+branch, or else the muscle or a direct whole, is ``tmr:inconstant``, with the absence rate of the
+first that is; and the side of the limb. A nerve's side at the site is its ``tmr:medialIn``,
+``tmr:lateralIn`` or ``tmr:centralIn`` for the site's region, a part or a parent (two different
+sides there: central), else for the remaining region nearest along the axis; the target's side is
+the branch's own ``tmr:side``, else its muscle's or a direct whole's. They are compared
+(``same_side``, "central" matching either) only when the site's region and the muscle's first
+``tmr:locatedIn`` region lie beyond the limb's root (``tmr:axisStart`` of 1 or more) in the same
+limb, the limb found by climbing the first parent region (by IRI) to a ``tmr:Limb``.
 The resulting facts go to the same rule engine (durable-rules, through
 :class:`tmrplan.rules.engine.RuleEngine`) as the planner's.
 
@@ -29,14 +40,13 @@ in a group of its own where the order would otherwise scan a whole class, and a 
 variable bound inside ``EXISTS`` is an ``EXISTS`` of its own (measured on the shipped graph:
 386 ms → 3 ms for the branches in a region, 39 ms → 5 ms for the other movers). Within one request
 a muscle's outcome, a nerve's ancestry, where each neuroma lies, the site's surroundings and
-removed regions, each compartment's outermost layer and neighbours, and the septa counted between
-two compartments are remembered; nothing is kept between requests.
+removed regions, each compartment's outermost layer and neighbours, the septa counted between
+two compartments, and each region's limb are remembered; nothing is kept between requests.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +55,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from tmrplan.errors import InvalidCaseError, UnknownEntityError
-from tmrplan.knowledge.vocab import RDF, RDFS, SKOS, TMR
+from tmrplan.knowledge.vocab import ENTITY_CLASSES, RDF, RDFS, SKOS, TMR
 from tmrplan.model import Case
 from tmrplan.rules.engine import RuleEngine
 
@@ -116,12 +126,16 @@ REMOVED = _query(
         { ?level tmr:removesRegion ?x } ?removed tmr:partOf* ?x . ?removed a tmr:Region .
     }"""
 )
-# in: ?region · out: ?branch, ?muscle: motor branches entering a muscle in that region
+# in: ?region · out: ?branch, ?muscle: motor branches entering a muscle in that region, but not
+# those the knowledge base calls impractical (tmr:practicalDonor false: intramuscular twigs)
 BRANCHES_IN = _query(
     """SELECT ?branch ?muscle WHERE {
         { ?branch tmr:locatedIn ?region }
         ?branch a tmr:MotorBranch ; tmr:innervates ?muscle .
         ?muscle a tmr:Muscle .
+        FILTER NOT EXISTS {
+            ?branch tmr:practicalDonor ?practical . FILTER (STR(?practical) IN ("false", "0"))
+        }
     }"""
 )
 # in: ?muscle · out: ?action it performs (prime mover or accessory)
@@ -166,11 +180,12 @@ MOVERS = _query(
 # nerve with the branch (or a whole the branch's muscle is directly part of); a pattern whose source
 # names the muscle but not the unit (tmr:targetAnyUnit) names its target muscle instead. Each side
 # of the UNION starts from the bound pattern: one FILTER over a shared ?key ran at 32 ms, this at 2.
-PATTERN = _query(
-    """ASK {
+# CLINICAL_PATTERN asks the same of patterns done in patients (evidence other than tmr:CadaverStudy).
+_PATTERN = """ASK {
         { ?p tmr:neuromaNerve ?nerve }
         ?p tmr:context ?context .
         FILTER EXISTS { ?p a tmr:TransferPattern }
+        %s
         {
             { ?p tmr:donorNerve ?branch }
             UNION { ?muscle tmr:partOf ?whole . ?p tmr:donorNerve ?whole }
@@ -181,7 +196,8 @@ PATTERN = _query(
             FILTER EXISTS { ?p tmr:targetAnyUnit ?any . FILTER (STR(?any) IN ("true", "1")) }
         }
     }"""
-)
+PATTERN = _query(_PATTERN % "")
+CLINICAL_PATTERN = _query(_PATTERN % "FILTER NOT EXISTS { ?p tmr:evidenceType tmr:CadaverStudy }")
 # in: ?nerve · out: ?parent (one tmr:branchOf step up)
 PARENTS = _query("SELECT ?parent WHERE { ?nerve tmr:branchOf ?parent }")
 # in: ?nerve · out: ?mm, its diameter
@@ -214,6 +230,42 @@ COURSE = _query(
             FILTER EXISTS { ?region a tmr:Region }
         }
     }"""
+)
+# in: ?nerve · out: its course ?segment (tmr:segmentOf), the ?region it names and the ?compartment
+# the nerve runs in there (unbound: none named)
+SEGMENTS = _query(
+    """SELECT ?segment ?region ?compartment WHERE {
+        { ?segment tmr:segmentOf ?nerve }
+        ?segment tmr:inRegion ?region .
+        OPTIONAL { ?segment tmr:inCompartment ?compartment }
+    }"""
+)
+# in: ?nerve · out: the ?side of the limb it runs on in each ?region, with the region's ?start and
+# ?end on the limb axis (unbound off the axis)
+NERVE_SIDES = _query(
+    """SELECT ?side ?region ?start ?end WHERE {
+        { ?nerve tmr:medialIn ?region BIND ("medial" AS ?side) }
+        UNION { ?nerve tmr:lateralIn ?region BIND ("lateral" AS ?side) }
+        UNION { ?nerve tmr:centralIn ?region BIND ("central" AS ?side) }
+        OPTIONAL {
+            ?region tmr:axisStart ?start ; tmr:axisEnd ?end .
+            FILTER EXISTS { ?region a tmr:Region }
+        }
+    }"""
+)
+# in: ?region · out: each ?parent it is directly part of, with each ?class of the parent
+PARTS_OF = _query(
+    "SELECT ?parent ?class WHERE { { ?region tmr:partOf ?parent } OPTIONAL { ?parent a ?class } }"
+)
+# in: ?branch · out: the ?side of its muscle it enters
+BRANCH_SIDE = _query("SELECT ?side WHERE { ?branch tmr:side ?side }")
+# in: ?muscle · out: ?whole (itself or a direct whole) and the ?side of the limb it lies on
+MUSCLE_SIDE = _query(
+    "SELECT ?whole ?side WHERE { ?muscle tmr:partOf? ?whole . ?whole tmr:side ?side }"
+)
+# in: ?muscle · out: ?whole (itself or a direct whole) and a ?region it lies in
+MUSCLE_REGION = _query(
+    "SELECT ?whole ?region WHERE { ?muscle tmr:partOf? ?whole . ?whole tmr:locatedIn ?region }"
 )
 # in: ?at (an outermost compartment) · out: ?other, on the far side of a septum or membrane from
 # ?at or one of its layers
@@ -259,11 +311,35 @@ INCONSTANT = _query(
         OPTIONAL { ?whole tmr:absenceRatePercent ?rate }
     }"""
 )
+# in: ?branch · out: whether it is ?inconstant, and its absence ?rate
+BRANCH_INCONSTANT = _query(
+    """SELECT ?inconstant ?rate WHERE {
+        { ?branch tmr:inconstant ?inconstant }
+        FILTER EXISTS { ?branch a tmr:MotorBranch }
+        OPTIONAL { ?branch tmr:absenceRatePercent ?rate }
+    }"""
+)
 # in: ?muscle, ?level · true if a technique keeps it (or a direct whole) as a native control site there
 NATIVE = _query("ASK { ?muscle tmr:partOf? ?whole . ?whole tmr:nativeControlSiteAt ?level }")
 
 # The point of a third along its region, as a share of the region's length (as the planner's).
 _SHARE = {"proximal": 1 / 6, "middle": 1 / 2, "distal": 5 / 6}
+
+
+def _reported_type(classes: set[URIRef]) -> URIRef | None:
+    """The class an entity is reported as (the first of ENTITY_CLASSES it has), as the planner's."""
+    return next((c for c in ENTITY_CLASSES if c in classes), None)
+
+
+@dataclass(frozen=True)
+class _Neuroma:
+    """Where a neuroma nerve lies at the site: its compartments, its point on the limb axis, the
+    side of the limb it runs on and the site's limb beyond the limb's root (None: not recorded)."""
+
+    compartments: frozenset[URIRef]
+    at: float | None
+    side: str | None
+    limb: URIRef | None
 
 
 @dataclass(frozen=True)
@@ -303,7 +379,8 @@ class _Request:
     ancestry: dict[URIRef, dict[URIRef, int]] = field(default_factory=dict)
     around: frozenset[URIRef] | None = None
     removed: frozenset[URIRef] | None = None
-    neuromas: dict[URIRef, tuple[frozenset[URIRef], float | None]] = field(default_factory=dict)
+    neuromas: dict[URIRef, _Neuroma] = field(default_factory=dict)
+    limbs: dict[URIRef, URIRef | None] = field(default_factory=dict)
     tops: dict[URIRef, URIRef] = field(default_factory=dict)
     across: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     opens_into: dict[URIRef, set[URIRef]] = field(default_factory=dict)
@@ -481,6 +558,7 @@ class SparqlBaseline:
         up_branch = self._ancestry(request, branch)
         up_nerve = self._ancestry(request, nerve)
         common = up_nerve.keys() & up_branch.keys()
+        published, clinical = self._published(request, nerve, branch, muscle, site)
         facts: dict[str, Any] = {
             "muscle_present": True,
             "actions_total": len(outcome.kept) + len(outcome.lost),
@@ -490,7 +568,8 @@ class SparqlBaseline:
             "kept_actions_without_other_mover": len(without_backup),
             "only_supply": supply == {branch},
             "region_distance": distance,
-            "published_pattern": self._published(request, nerve, branch, muscle, site),
+            "published_pattern": published,
+            "clinical_pattern": clinical,
             "donor_from_neuroma_nerve": nerve in up_branch,
             "nerve_distance": min((up_nerve[a] + up_branch[a] for a in common), default=99),
         }
@@ -517,16 +596,18 @@ class SparqlBaseline:
 
     def _published(
         self, request: _Request, nerve: URIRef, branch: URIRef, muscle: URIRef, site: URIRef
-    ) -> bool:
-        contexts: Iterable[URIRef] = (
+    ) -> tuple[bool, bool]:
+        """Whether a published pattern pairs the nerve with this donor here, and whether one was
+        done in patients (not only in cadavers)."""
+        contexts: list[URIRef] = (
             [request.level]
             if request.level is not None
             else [site, *self._column(request, ANCESTORS, site=site)]
         )
-        return any(
-            self._ask(request, PATTERN, context=c, nerve=nerve, branch=branch, muscle=muscle)
-            for c in contexts
-        )
+        bound = {"nerve": nerve, "branch": branch, "muscle": muscle}
+        published = [c for c in contexts if self._ask(request, PATTERN, context=c, **bound)]
+        clinical = any(self._ask(request, CLINICAL_PATTERN, context=c, **bound) for c in published)
+        return bool(published), clinical
 
     def _ancestry(self, request: _Request, nerve: URIRef) -> dict[URIRef, int]:
         """Each ancestor with the fewest branchOf steps to it, found one query per nerve."""
@@ -549,7 +630,8 @@ class SparqlBaseline:
     def _spatial_facts(
         self, request: _Request, nerve: URIRef, branch: URIRef, muscle: URIRef, site: URIRef
     ) -> dict[str, Any]:
-        compartments, at = self._neuroma(request, nerve, site)
+        neuroma = self._neuroma(request, nerve, site)
+        compartments, at = neuroma.compartments, neuroma.at
         facts: dict[str, Any] = {}
         target = self._first_of_wholes(muscle, self._rows(request, IN_COMPARTMENT, muscle=muscle))
         if target is not None and compartments:
@@ -558,6 +640,9 @@ class SparqlBaseline:
             known = [n for n in counts if n is not None]
             if known:
                 facts["septa_crossed"] = min(known)
+        same_side = self._same_side(request, neuroma, branch, muscle)
+        if same_side is not None:
+            facts["same_side"] = same_side
         points = [
             self._point(start, end, third)
             for _region, start, end, third in sorted(
@@ -571,17 +656,28 @@ class SparqlBaseline:
         depth = self._first_of_wholes(muscle, self._rows(request, DEPTH, muscle=muscle))
         if depth is not None:
             facts["superficial_target"] = str(depth[1]) == "superficial"
-        inconstant = self._first_of_wholes(
-            muscle,
-            [
-                row
-                for row in self._rows(request, INCONSTANT, muscle=muscle)
-                if str(row[1]) in ("true", "1")
-            ],
+        # The branch itself first (radial to brachialis), then the muscle or a whole of it.
+        inconstant = sorted(
+            (
+                tuple(row)
+                for row in self._rows(request, BRANCH_INCONSTANT, branch=branch)
+                if str(row[0]) in ("true", "1")
+            ),
+            key=lambda row: tuple(map(str, row)),
         )
-        facts["inconstant_muscle"] = inconstant is not None
-        if inconstant is not None and inconstant[2] is not None:
-            facts["absence_rate_percent"] = float(str(inconstant[2]))
+        if not inconstant:
+            whole = self._first_of_wholes(
+                muscle,
+                [
+                    row
+                    for row in self._rows(request, INCONSTANT, muscle=muscle)
+                    if str(row[1]) in ("true", "1")
+                ],
+            )
+            inconstant = [whole[1:]] if whole is not None else []
+        facts["inconstant_target"] = bool(inconstant)
+        if inconstant and inconstant[0][1] is not None:
+            facts["absence_rate_percent"] = float(str(inconstant[0][1]))
         facts["native_control_site"] = request.level is not None and self._ask(
             request, NATIVE, muscle=muscle, level=request.level
         )
@@ -602,10 +698,9 @@ class SparqlBaseline:
         share = _SHARE.get(str(third) if third is not None else "middle", 0.5)
         return low + (high - low) * share
 
-    def _neuroma(
-        self, request: _Request, nerve: URIRef, site: URIRef
-    ) -> tuple[frozenset[URIRef], float | None]:
-        """The compartments the nerve runs in at the site, and the neuroma's point on the axis."""
+    def _neuroma(self, request: _Request, nerve: URIRef, site: URIRef) -> _Neuroma:
+        """The compartments the nerve runs in at the site, the neuroma's point on the axis, the
+        side of the limb the nerve runs on there and the site's limb (beyond its root)."""
         found = request.neuromas.get(nerve)
         if found is not None:
             return found
@@ -617,6 +712,36 @@ class SparqlBaseline:
                 at = float(str(end))  # the stump's distal end
             else:
                 at = self._point(start, end, request.position)
+        found = _Neuroma(
+            frozenset(self._compartments(request, nerve, site, at)),
+            at,
+            self._side_at(request, nerve, site, at),
+            self._segment_limb(request, site),
+        )
+        request.neuromas[nerve] = found
+        return found
+
+    def _compartments(
+        self, request: _Request, nerve: URIRef, site: URIRef, at: float | None
+    ) -> set[URIRef]:
+        around = self._around(request, site)
+        # A course segment for the site's region (or a part or parent) says it: of two segments
+        # naming one region, the last by IRI, as the planner's index keeps them.
+        segments: dict[URIRef, tuple[str, set[URIRef]]] = {}
+        for segment, region, compartment in self._rows(request, SEGMENTS, nerve=nerve):
+            last = segments.get(region)
+            if last is None or str(segment) > last[0]:
+                last = segments[region] = (str(segment), set())
+            if str(segment) == last[0] and compartment is not None:
+                last[1].add(compartment)
+        here = {
+            self._top(request, c)
+            for region, (_segment, compartments) in segments.items()
+            if region in around
+            for c in compartments
+        }
+        if here:
+            return here
         # The compartments it runs in that the amputation leaves, with the regions they span.
         spans: dict[URIRef, set[URIRef]] = {}
         on_axis: dict[URIRef, tuple[float, float]] = {}
@@ -626,23 +751,96 @@ class SparqlBaseline:
                 on_axis[region] = (float(str(start)), float(str(end)))
         removed = self._removed(request)
         runs = [c for c, regions in spans.items() if regions - removed]
-        around = self._around(request, site)
         here = {self._top(request, c) for c in runs if spans[c] & around}
-        if not here and at is not None:
-            gaps: dict[URIRef, float] = {}
-            for c in runs:
-                for region in spans[c] - removed:
-                    if region in on_axis:
-                        low, high = on_axis[region]
-                        gap = max(low - at, at - high, 0.0)
-                        top = self._top(request, c)
-                        gaps[top] = min(gap, gaps.get(top, gap))
-            if gaps:
-                nearest = min(gaps.values())
-                here = {c for c, gap in gaps.items() if gap == nearest}
-        found = (frozenset(here), at)
-        request.neuromas[nerve] = found
+        if here or at is None:
+            return here
+        # Failing both, the nearest along the limb in what is left, the proximal side first.
+        gaps: dict[URIRef, tuple[bool, float]] = {}
+        for c in runs:
+            for region in spans[c] - removed:
+                if region in on_axis:
+                    low, high = on_axis[region]
+                    gap = (low > at, max(low - at, at - high, 0.0))
+                    top = self._top(request, c)
+                    gaps[top] = min(gap, gaps.get(top, gap))
+        if not gaps:
+            return set()
+        nearest = min(gaps.values())
+        return {c for c, gap in gaps.items() if gap == nearest}
+
+    def _side_at(
+        self, request: _Request, nerve: URIRef, site: URIRef, at: float | None
+    ) -> str | None:
+        """The side of the limb the nerve runs on at the site: as recorded for the site's region,
+        a part or a parent (two sides there: central); else for the remaining region nearest along
+        the limb; None when not recorded."""
+        order = {"medial": 0, "lateral": 1, "central": 2}  # a later property wins, as the planner's
+        sides: dict[URIRef, str] = {}
+        on_axis: dict[URIRef, tuple[float, float]] = {}
+        for side, region, start, end in sorted(
+            self._rows(request, NERVE_SIDES, nerve=nerve), key=lambda row: order[str(row[0])]
+        ):
+            sides[region] = str(side)
+            if start is not None and end is not None:
+                on_axis[region] = (float(str(start)), float(str(end)))
+        around = self._around(request, site)
+        here = {side for region, side in sides.items() if region in around}
+        if here:
+            return here.pop() if len(here) == 1 else "central"
+        if at is None:
+            return None
+        removed = self._removed(request)
+        placed = [
+            (max(on_axis[r][0] - at, at - on_axis[r][1], 0.0), side)
+            for r, side in sides.items()
+            if r in on_axis and r not in removed
+        ]
+        return min(placed)[1] if placed else None
+
+    def _segment_limb(self, request: _Request, region: URIRef) -> URIRef | None:
+        """The limb of a region beyond the limb's root (axis start 1 or more), else None: the
+        first limb a region on its first chain of parent regions (by IRI) is part of."""
+        if region in request.limbs:
+            return request.limbs[region]
+        axis = self._rows(request, AXIS, region=region)
+        found: URIRef | None = None
+        if axis and float(str(axis[0][0])) >= 1.0:
+            at: URIRef | None = region
+            seen = {region}
+            while at is not None and found is None:
+                classes: dict[URIRef, set[URIRef]] = {}
+                for parent, cls in self._rows(request, PARTS_OF, region=at):
+                    classes.setdefault(parent, set()).add(cls)
+                kinds = {p: _reported_type(c) for p, c in classes.items()}
+                parents = sorted(kinds, key=str)
+                found = next((p for p in parents if kinds[p] == TMR.Limb), None)
+                at = next((p for p in parents if kinds[p] == TMR.Region), None)
+                if at in seen:
+                    at = None
+                elif at is not None:
+                    seen.add(at)
+        request.limbs[region] = found
         return found
+
+    def _same_side(
+        self, request: _Request, neuroma: _Neuroma, branch: URIRef, muscle: URIRef
+    ) -> bool | None:
+        """Whether the target lies on the nerve's side of the limb ("central" matches either);
+        None unless both sides are recorded and the muscle lies in the site's limb."""
+        if neuroma.side is None or neuroma.limb is None:
+            return None
+        own = sorted(self._column(request, BRANCH_SIDE, branch=branch), key=str)
+        side: Any = own[0] if own else None
+        if side is None:
+            row = self._first_of_wholes(muscle, self._rows(request, MUSCLE_SIDE, muscle=muscle))
+            side = row[1] if row is not None else None
+        if side is None:
+            return None
+        row = self._first_of_wholes(muscle, self._rows(request, MUSCLE_REGION, muscle=muscle))
+        if row is None or self._segment_limb(request, row[1]) != neuroma.limb:
+            return None
+        target = str(side)
+        return "central" in (neuroma.side, target) or neuroma.side == target
 
     def _top(self, request: _Request, compartment: URIRef) -> URIRef:
         found = request.tops.get(compartment)
