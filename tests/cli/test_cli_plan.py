@@ -156,3 +156,42 @@ def test_export_derived_writes_sites_atomically(tmp_path: Path, fmt: str) -> Non
     assert (site, TMR.candidateDonor, TMR.BranchToBicepsBrachiiShortHead) in graph
     assert (TMR.MedianNerve, RDF.type, TMR.MixedNerve) in graph
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_plan_json_names_the_ranking_card_and_carries_spatial_facts_and_ties() -> None:
+    code, out, err = run(
+        "plan",
+        "--nerve",
+        "sural nerve",
+        "--level",
+        "none",
+        "--region",
+        "leg",
+        "--position",
+        "distal",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["ranking"]["id"] == "TMR-RANKING" and plan["ranking"]["keys"]
+    assert plan["case"]["position"] == "distal"
+    options = plan["nerves"][0]["options"]
+    for name in ("same_compartment", "septa_crossed", "distance_to_entry", "target_distal_by"):
+        assert all(name in o["facts"] for o in options), name
+    assert all({"tied_with", "unranked_by"} <= set(o) for o in options)
+    assert any(o["tied_with"] for o in options)  # ties are shown, not broken by name
+
+
+def test_plan_text_marks_ties_and_names_the_ranking_card() -> None:
+    code, out, err = run("plan", "--nerve", "radial nerve", "--level", "shoulder_disarticulation")
+    assert code == 0, err
+    assert " *1 (=2,3" in out  # option 1, tied with 2, 3 …, and assigned
+    assert "Options ranked by TMR-RANKING v1.0.0: published in patients" in out
+
+
+def test_plan_refuses_a_position_with_an_amputation() -> None:
+    code, _out, err = run(
+        "plan", "--nerve", "sural nerve", "--level", "transtibial", "--position", "distal"
+    )
+    assert code == 2 and "position 'distal' is only for an intact limb" in err

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from rdflib import Graph
 
@@ -189,3 +190,26 @@ def test_cli_impact_writes_json(tmp_path: Path, planner: Planner) -> None:
     result = CliRunner().invoke(impact_command, ["--base", str(tmp_path / "nowhere")], obj=context)
     assert result.exit_code != 0
     assert "unknown base" in str(result.exception)
+
+
+def test_a_ranking_card_change_is_named_as_the_cause_of_reranked_options(
+    tmp_path: Path, planner: Planner
+) -> None:
+    """Base: the ranking card without its last key (plexus distance), at the same version."""
+    base = data_copy(tmp_path)
+    card = base / "rules" / "ranking.yaml"
+    data = yaml.safe_load(card.read_text(encoding="utf-8"))
+    data["keys"] = [k for k in data["keys"] if k.get("fact") != "nerve_distance"]
+    card.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report = impact(base, planner, sweep=False)
+    ranking = {c.rule_id: c for c in report.cards}["TMR-RANKING"]
+    assert ranking.parts == ("keys",) and not ranking.major_bumped
+    reranked = [
+        change
+        for diff in report.diffs
+        for change in diff.changes
+        if change.what == "rank"
+        and any(c.card is not None and c.card.rule_id == "TMR-RANKING" for c in change.causes)
+    ]
+    assert reranked, "tie-breaks by plexus distance changed some reference plans"
+    assert any("TMR-RANKING" in v and "make it 2.0.0" in v for v in semver_violations(report))

@@ -141,7 +141,7 @@ class RuleBook:
     def unapproved(self) -> tuple[str, ...]:
         """Ids of running cards that are not both active and approved at their current content:
         any plan they take part in is a PREVIEW."""
-        running = (*self.running, self.ranking)
+        running: tuple[RuleCard | RankingCard, ...] = (*self.running, self.ranking)
         return tuple(c.id for c in running if c.id not in self.approved)
 
     def approval_state(self, card: RuleCard | RankingCard) -> str:
@@ -334,8 +334,10 @@ def load_rulebook(
     remember(stamps)
     if not cards:
         raise RuleFileError("no rule cards (*.yaml) in the rules directory", path=str(folder))
-    has_own = (folder / RANKING_FILE).exists() or fallback_ranking is None
-    ranking = load_ranking(folder if has_own else fallback_ranking, known_sources)
+    ranking_folder = folder
+    if fallback_ranking is not None and not (folder / RANKING_FILE).exists():
+        ranking_folder = fallback_ranking
+    ranking = load_ranking(ranking_folder, known_sources)
     if ranking.id in seen:
         raise RuleFileError(
             f"the ranking card's id is also a rule card's (in {seen[ranking.id].name})",

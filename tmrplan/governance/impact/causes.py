@@ -46,6 +46,9 @@ CARD_PARTS = (
 # Parts of a card that change whether it fires, and parts that change what its flag says.
 _FIRING = frozenset({"status", "scope", "match", "conditions"})
 _WORDING = frozenset({"code", "severity", "message", "sources", "review_due"})
+_RANKING_PARTS = (
+    "title", "status", "keys", "sources", "rationale", "author", "reviewer", "review_due", "tests",
+)  # fmt: skip
 # Triples quoted per ontology cause (the rest are counted).
 TRIPLES_PER_CAUSE = 5
 
@@ -72,6 +75,13 @@ def card_changes(base: RuleBook, current: RuleBook) -> dict[str, CardChange]:
             found[rule_id] = CardChange(
                 rule_id, "changed", a.version, b.version, a.content_hash != b.content_hash, parts
             )
+    # The ranking card orders every plan's options: a change to it explains re-ranked options.
+    r, q = base.ranking, current.ranking
+    if r.version != q.version or r.content_hash != q.content_hash:
+        parts = tuple(p for p in _RANKING_PARTS if getattr(r, p) != getattr(q, p))
+        found[q.id] = CardChange(
+            q.id, "changed", r.version, q.version, r.content_hash != q.content_hash, parts
+        )
     return found
 
 
@@ -149,6 +159,11 @@ class Attribution:
         if not causes:
             causes.append(Cause("card", card) if card else self.ontology(entities))
         return tuple(causes)
+
+    def ranking_cause(self) -> Cause | None:
+        """The ranking card, as a cause, when it differs between the two rule books."""
+        change = self.cards.get(self.current.rulebook.ranking.id)
+        return Cause("card", change) if change is not None else None
 
     def fact_causes(
         self, facts: dict[str, tuple[Any, Any]], entities: set[URIRef]

@@ -130,12 +130,16 @@ class PlanDiff:
                     changes.append(_rank_change(new.nerve, previous, option, causes))
                 else:
                     reranked.append((previous, option))
-        # Options that only moved because others changed take the nerve's other causes.
+        # Options that only moved because others changed take the nerve's other causes, and
+        # the ranking card when it changed (it orders every option).
         others = _union(c.causes for c in changes)
+        ranking = self.causes.ranking_cause()
         for a, b in reranked:
             mine = others or (
                 self.causes.ontology(self.causes.option_entities(new.nerve, b, place)),
             )
+            if ranking is not None:
+                mine = (ranking, *(c for c in mine if c.kind != "unexplained"))
             changes.append(_rank_change(new.nerve, a, b, mine))
         old_pick, new_pick = _assigned(old), _assigned(new)
         if _key(old_pick) != _key(new_pick):
