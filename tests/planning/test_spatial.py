@@ -159,7 +159,7 @@ def test_an_intact_limb_position_moves_the_neuroma_and_is_an_unknown_when_missin
 
 
 def test_a_bad_position_is_refused_with_the_value_named(planner: Planner) -> None:
-    with pytest.raises(UnknownEntityError, match="'distl'.*distal"):
+    with pytest.raises(UnknownEntityError, match=r"'distl'.*distal"):
         planner.plan(Case(("sural nerve",), "none", "leg", position="distl"))
     with pytest.raises(InvalidCaseError, match="only for an intact limb"):
         planner.plan(Case(("sural nerve",), "transtibial", position="distal"))
