@@ -725,20 +725,12 @@ class SparqlBaseline:
         self, request: _Request, nerve: URIRef, site: URIRef, at: float | None
     ) -> set[URIRef]:
         around = self._around(request, site)
-        # A course segment for the site's region (or a part or parent) says it: of two segments
-        # naming one region, the last by IRI, as the planner's index keeps them.
-        segments: dict[URIRef, tuple[str, set[URIRef]]] = {}
-        for segment, region, compartment in self._rows(request, SEGMENTS, nerve=nerve):
-            last = segments.get(region)
-            if last is None or str(segment) > last[0]:
-                last = segments[region] = (str(segment), set())
-            if str(segment) == last[0] and compartment is not None:
-                last[1].add(compartment)
+        # A course segment for the site's region (or a part or parent) says it; two segments
+        # naming one region add up.
         here = {
-            self._top(request, c)
-            for region, (_segment, compartments) in segments.items()
-            if region in around
-            for c in compartments
+            self._top(request, compartment)
+            for _segment, region, compartment in self._rows(request, SEGMENTS, nerve=nerve)
+            if region in around and compartment is not None
         }
         if here:
             return here
@@ -773,7 +765,7 @@ class SparqlBaseline:
     ) -> str | None:
         """The side of the limb the nerve runs on at the site: as recorded for the site's region,
         a part or a parent (two sides there: central); else for the remaining region nearest along
-        the limb; None when not recorded."""
+        the limb, the proximal side first; None when not recorded."""
         order = {"medial": 0, "lateral": 1, "central": 2}  # a later property wins, as the planner's
         sides: dict[URIRef, str] = {}
         on_axis: dict[URIRef, tuple[float, float]] = {}
@@ -791,11 +783,11 @@ class SparqlBaseline:
             return None
         removed = self._removed(request)
         placed = [
-            (max(on_axis[r][0] - at, at - on_axis[r][1], 0.0), side)
+            ((on_axis[r][0] > at, max(on_axis[r][0] - at, at - on_axis[r][1], 0.0)), str(r), side)
             for r, side in sides.items()
             if r in on_axis and r not in removed
         ]
-        return min(placed)[1] if placed else None
+        return min(placed)[2] if placed else None
 
     def _segment_limb(self, request: _Request, region: URIRef) -> URIRef | None:
         """The limb of a region beyond the limb's root (axis start 1 or more), else None: the

@@ -146,6 +146,7 @@ def test_a_synthetic_copy_plans_like_the_shipped_individuals(
             region=case.region + synthetic.copy_id_suffix(1),
             side=case.side,
             context=dict(case.context),
+            position=case.position,
         )
         shipped, copied = planner.plan(case), planner.plan(copy)
         assert project(copied, "_c001") == project(shipped, ""), case

@@ -132,8 +132,11 @@ class SpatialIndex:
         self.segments: dict[URIRef, dict[URIRef, list[URIRef]]] = defaultdict(dict)
         for nerve in kb.entities(TMR.Nerve):
             for segment in kb.subjects(TMR.segmentOf, nerve):
-                for region in kb.objects(segment, TMR.inRegion):
-                    self.segments[nerve][region] = kb.objects(segment, TMR.inCompartment)
+                for region in kb.objects(
+                    segment, TMR.inRegion
+                ):  # two segments of one region add up
+                    found = self.segments[nerve].setdefault(region, [])
+                    found += kb.objects(segment, TMR.inCompartment)
         self.entry: dict[URIRef, list[tuple[URIRef, float | None]]] = {}
         for branch in kb.entities(TMR.MotorBranch):
             third = kb.value(branch, TMR.entryThird)
@@ -220,8 +223,8 @@ class SpatialIndex:
         removed: Callable[[URIRef], bool] = lambda _region: False,
     ) -> str | None:
         """The side of the limb the nerve runs on at a site: as recorded for the site's region
-        (or a part or parent of it); failing that, for the remaining region nearest along the
-        limb; None when not recorded."""
+        (or a part or parent of it; two different sides there: central); failing that, for the
+        remaining region nearest along the limb, the proximal side first; None when not recorded."""
         sides = self.nerve_side.get(nerve, {})
         here = {side for region, side in sides.items() if region in around}
         if here:
@@ -229,11 +232,13 @@ class SpatialIndex:
         if at is None:
             return None
         placed = [
-            (max(self.axis[r][0] - at, at - self.axis[r][1], 0.0), side)
+            # The nearest region, the proximal side first (the transferred end is the proximal
+            # stump), then by region id so that the result does not hang on the side's name.
+            ((self.axis[r][0] > at, max(self.axis[r][0] - at, at - self.axis[r][1], 0.0)), r, side)
             for r, side in sides.items()
             if r in self.axis and not removed(r)
         ]
-        return min(placed)[1] if placed else None
+        return min(placed)[2] if placed else None
 
     def septa_between(self, a: URIRef, b: URIRef) -> int | None:
         """The fewest septa or membranes crossed from compartment ``a`` to ``b`` (None: no way
