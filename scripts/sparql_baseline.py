@@ -301,6 +301,10 @@ IN_COMPARTMENT = _query(
     "SELECT ?whole ?compartment WHERE { ?muscle tmr:partOf? ?whole . ?whole tmr:inCompartment ?compartment }"
 )
 # in: ?muscle · out: ?whole (itself or a direct whole) and its ?depth ("superficial" or "deep")
+# in: ?nerve · ask: whether any tmr:runsIn is recorded for it
+HAS_COURSE = _query("ASK { ?nerve tmr:runsIn ?compartment }")
+# in: ?nerve · out: ?region where it lies superficial to the deep fascia
+SUPERFICIAL_IN = _query("SELECT ?region WHERE { ?nerve tmr:superficialIn ?region }")
 DEPTH = _query(
     "SELECT ?whole ?depth WHERE { ?muscle tmr:partOf? ?whole . ?whole tmr:depth ?depth }"
 )
@@ -340,6 +344,7 @@ class _Neuroma:
     at: float | None
     side: str | None
     limb: URIRef | None
+    superficial: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -656,6 +661,8 @@ class SparqlBaseline:
         depth = self._first_of_wholes(muscle, self._rows(request, DEPTH, muscle=muscle))
         if depth is not None:
             facts["superficial_target"] = str(depth[1]) == "superficial"
+            if neuroma.superficial:  # known only for a nerve under the skin at the site
+                facts["same_depth"] = str(depth[1]) == "superficial"
         # The branch itself first (radial to brachialis), then the muscle or a whole of it.
         inconstant = sorted(
             (
@@ -717,9 +724,18 @@ class SparqlBaseline:
             at,
             self._side_at(request, nerve, site, at),
             self._segment_limb(request, site),
+            self._superficial_at(request, nerve, site),
         )
         request.neuromas[nerve] = found
         return found
+
+    def _superficial_at(self, request: _Request, nerve: URIRef, site: URIRef) -> bool | None:
+        """Whether the nerve lies under the skin at the site: a region of its tmr:superficialIn
+        is the site's region, a part or a parent (None: no course recorded)."""
+        if not self._ask(request, HAS_COURSE, nerve=nerve):
+            return None
+        around = self._around(request, site)
+        return any(r in around for r in self._column(request, SUPERFICIAL_IN, nerve=nerve))
 
     def _compartments(
         self, request: _Request, nerve: URIRef, site: URIRef, at: float | None

@@ -36,6 +36,7 @@ from tmrplan.rules.facts import FACTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CARDS = card_files(paths.rules_dir())
+RANKING_NEEDS = ("ranking.yaml", "distal_target.yaml", "native_control_site.yaml", "risk_high.yaml")
 CARD_TEXT = {c: c.read_text(encoding="utf-8") for c in CARDS}
 CARD_IDS = sorted(yaml.safe_load(text)["id"] for text in CARD_TEXT.values())
 
@@ -249,9 +250,11 @@ def known_sources(kb: KnowledgeBase) -> frozenset[str]:
 
 
 def write_rules(folder: Path, victim: Path, data: bytes) -> None:
-    """The damaged card and the next card of the shipped set, in ``folder``."""
+    """The damaged card and the next card of the shipped set, in ``folder``, with the ranking
+    card and the cards it reads (a rules directory needs them; the damaged card may be one)."""
     neighbour = CARDS[(CARDS.index(victim) + 1) % len(CARDS)]
-    shutil.copy(neighbour, folder / neighbour.name)
+    for name in (neighbour.name, *RANKING_NEEDS):
+        shutil.copy(paths.rules_dir() / name, folder / name)
     (folder / victim.name).write_bytes(data)
 
 

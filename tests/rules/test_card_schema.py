@@ -48,7 +48,9 @@ def test_a_card_text_that_passed_is_not_checked_again(
     folder.mkdir()
     card = folder / "risk_high.yaml"
     card.write_bytes((paths.rules_dir() / "risk_high.yaml").read_bytes())
-    shutil.copy(paths.rules_dir() / "ranking.yaml", folder)  # a rules directory needs one
+    # A rules directory needs its ranking card, and the cards whose flags the ranking reads.
+    for name in ("ranking.yaml", "distal_target.yaml", "native_control_site.yaml"):
+        shutil.copy(paths.rules_dir() / name, folder)
     calls: list[str] = []
     real = cards.check_structure
     monkeypatch.setattr(
@@ -56,7 +58,8 @@ def test_a_card_text_that_passed_is_not_checked_again(
     )
     cards.load_rulebook(folder)
     cards.load_rulebook(folder)
-    assert calls == ["TMR-RISK-HIGH"]  # once: the second load found its stamp
+    # Once each: the second load found their stamps.
+    assert sorted(calls) == ["TMR-DISTAL-TARGET", "TMR-NATIVE-CONTROL-SITE", "TMR-RISK-HIGH"]
     card.write_text(card.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.0"))
     with pytest.raises(RuleFileError, match=r"version '1\.0' is not semantic"):
         cards.load_rulebook(folder)  # an edited text is checked again

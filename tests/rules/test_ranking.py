@@ -86,6 +86,13 @@ def test_a_card_whose_own_test_fails_is_refused() -> None:
         parse_ranking(yaml.safe_dump(data, sort_keys=False), SHIPPED)
 
 
+def test_a_ranking_key_on_a_card_that_does_not_run_is_refused(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(paths.rules_dir(), tmp_path / "rules"))
+    (folder / "distal_target.yaml").unlink()
+    with pytest.raises(RuleFileError, match=r"ranking\.yaml.*reads rule card 'TMR-DISTAL-TARGET'"):
+        load_rulebook(folder)
+
+
 def test_a_rules_directory_without_a_ranking_card_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "rules"
     folder.mkdir()

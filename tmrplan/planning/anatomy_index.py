@@ -41,6 +41,7 @@ class Neuroma:
     at: float | None
     side: str | None
     limb: URIRef | None = None
+    superficial: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ class AnatomyIndex:
             compartments = space.nerve_compartments(nerve, around, at, effects.is_removed)
             side = space.side_at(nerve, around, at, effects.is_removed)
             limb = space.segment_limb(site.region)
-            found = Neuroma(frozenset(compartments), at, side, limb)
+            superficial = space.superficial_at(nerve, around)
+            found = Neuroma(frozenset(compartments), at, side, limb, superficial)
             self._neuromas[key] = found
         return found
 

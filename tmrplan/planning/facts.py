@@ -91,6 +91,8 @@ def _spatial_facts(index: AnatomyIndex, candidate: Candidate, site: Site) -> dic
     depth = space.depth.get(candidate.muscle)
     if depth is not None:
         facts["superficial_target"] = depth == "superficial"
+        if neuroma.superficial:  # under the skin: a deep target lies in another plane
+            facts["same_depth"] = depth == "superficial"
     inconstant = [e for e in (candidate.branch, candidate.muscle) if e in space.inconstant]
     facts["inconstant_target"] = bool(inconstant)
     rate = space.inconstant.get(inconstant[0]) if inconstant else None

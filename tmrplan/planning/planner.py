@@ -38,8 +38,12 @@ from tmrplan.planning.facts import option_facts
 from tmrplan.rules.cards import RuleBook, RuleCard
 from tmrplan.rules.engine import RuleEngine
 from tmrplan.rules.outcomes import RISK_CODES, RISK_ORDER, STATUS_CODES, STATUS_ORDER
+from tmrplan.rules.ranking import FIRED
 
 _E = TypeVar("_E", bound=Enum)
+# Worth more than any difference of standing (a nerve has far fewer options), less than a
+# matched nerve (10 000): the assignment never leaves a nerve out to keep a published pairing.
+_PUBLISHED_BONUS = 1_000
 
 
 @dataclass
@@ -186,6 +190,7 @@ class Planner:
             **draft.facts,
             "donor_status": self._status(draft).value,
             "strength_loss_risk": self._risk(draft).value,
+            FIRED: sorted(draft.rule_ids),
         }
 
     def sort_keys(self, draft: _Draft, case: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +198,7 @@ class Planner:
         (None: unknown), as shown to the user."""
         values = self.outcomes_and_facts(draft)
         return {
-            key.reads: values.get(key.reads)
+            key.reads: (key.rule in values[FIRED]) if key.rule else values.get(key.reads)
             for key in self.rulebook.ranking.keys
             if key.applies(case)
         }
@@ -242,8 +247,11 @@ class Planner:
                 if graph.has_edge(*edge):
                     continue  # two branches to one unit: the better-ranked one stands for it
                 # Higher weight for better standing; max_weight_matching with maxcardinality
-                # first matches as many nerves as possible, then prefers the best standings.
-                graph.add_edge(*edge, weight=10_000 - standing, rank=rank)
+                # first matches as many nerves as possible, then prefers the best standings. A
+                # transfer published in patients for this very nerve is kept for it: another
+                # nerve, for which the same unit is only its nearest, gives it up first.
+                bonus = _PUBLISHED_BONUS if draft.facts.get("clinical_pattern") else 0
+                graph.add_edge(*edge, weight=10_000 - standing + bonus, rank=rank)
         matching = nx.max_weight_matching(graph, maxcardinality=True)
         assignment = {}
         for a, b in matching:

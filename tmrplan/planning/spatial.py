@@ -128,6 +128,7 @@ class SpatialIndex:
                 for region in kb.objects(nerve, prop):
                     self.nerve_side[nerve][region] = side
         self.runs_in = {n: kb.objects(n, TMR.runsIn) for n in kb.entities(TMR.Nerve)}
+        self.superficial_in = {n: set(kb.objects(n, TMR.superficialIn)) for n in self.runs_in}
         # Course segments: the compartment of a nerve within one region, where runsIn is coarser.
         self.segments: dict[URIRef, dict[URIRef, list[URIRef]]] = defaultdict(dict)
         for nerve in kb.entities(TMR.Nerve):
@@ -239,6 +240,13 @@ class SpatialIndex:
             if r in self.axis and not removed(r)
         ]
         return min(placed)[2] if placed else None
+
+    def superficial_at(self, nerve: URIRef, around: frozenset[URIRef]) -> bool | None:
+        """Whether the nerve lies superficial to the deep fascia at the site (None: its course
+        is not recorded; a nerve with a course but no superficial region there lies deep)."""
+        if not self.runs_in.get(nerve):
+            return None
+        return bool(self.superficial_in.get(nerve, set()) & around)
 
     def septa_between(self, a: URIRef, b: URIRef) -> int | None:
         """The fewest septa or membranes crossed from compartment ``a`` to ``b`` (None: no way

@@ -345,6 +345,17 @@ def load_rulebook(
             line=ranking.line,
             rule_id=ranking.id,
         )
+    running = {c.id for c in cards if c.runs}
+    for rule_id in ranking.rules_read:
+        if rule_id not in running:
+            close = suggest(rule_id, sorted(running), 3)
+            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+            raise RuleFileError(
+                f"ranking key reads rule card {rule_id!r}, which is not a running card{hint}",
+                path=str(ranking.path),
+                line=ranking.line,
+                rule_id=ranking.id,
+            )
     governed: list[RuleCard | RankingCard] = [*cards, ranking]
     digest = hashlib.sha256(
         "".join(f"{c.id}@{c.version}:{c.content_hash}" for c in governed).encode()

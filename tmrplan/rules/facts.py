@@ -91,6 +91,11 @@ FACTS: dict[str, FactSpec] = {
     "superficial_target": FactSpec(
         bool, "option", "the target muscle lies directly under the deep fascia"
     ),
+    "same_depth": FactSpec(
+        bool,
+        "option",
+        "the nerve lies under the skin there and the target directly under the deep fascia (known only for a nerve under the skin)",
+    ),
     "inconstant_target": FactSpec(
         bool,
         "option",

@@ -6,8 +6,10 @@ structure is ``ranking.schema.json`` beside it; its meaning (facts that exist, p
 fit their type, tests that pass) is checked here, so a bad card stops loading with file, line and
 card id.
 
-Each key names a fact of :data:`tmrplan.rules.facts.FACTS` with the value that comes first, or a
-rule outcome (donor status, strength-loss risk: least cautious first). An option whose value for a
+Each key names a fact of :data:`tmrplan.rules.facts.FACTS` with the value that comes first, a
+rule outcome (donor status, strength-loss risk: least cautious first), or a rule card whose flag
+sends an option after those without it (``rule: TMR-DISTAL-TARGET``: the card's own threshold
+decides, so it is written once). An option whose value for a
 key is unknown sorts after those whose value is known. Options equal after every key are *tied*:
 :func:`RankingCard.order` returns them as one group, and the plan says so.
 """
@@ -37,17 +39,21 @@ OUTCOMES: dict[str, dict[str, int]] = {
     "donor_status": {s.value: n for s, n in STATUS_ORDER.items()},
     "strength_loss_risk": {r.value: n for r, n in RISK_ORDER.items()},
 }
+# Where the planner puts the ids of the rule cards that fired for an option.
+FIRED = "fired_rules"
 # An outcome the rules did not decide ("unknown") is not known for ranking either.
 _UNDECIDED = {DonorStatus.UNKNOWN.value, Risk.UNKNOWN.value}
 
 
 @dataclass(frozen=True)
 class RankingKey:
-    """One key of the ranking: a fact (with the value that comes first) or a rule outcome."""
+    """One key of the ranking: a fact (with the value that comes first), a rule outcome, or a
+    rule card whose flag comes last."""
 
     name: str
     fact: str | None
     outcome: str | None
+    rule: str | None
     prefer: bool | str | None
     only_when: str | None
     rationale: str
@@ -55,8 +61,8 @@ class RankingKey:
 
     @property
     def reads(self) -> str:
-        """The fact or outcome the key reads."""
-        return self.fact or self.outcome or ""
+        """The fact, outcome or rule card the key reads."""
+        return self.fact or self.outcome or self.rule or ""
 
     def applies(self, case: dict[str, Any]) -> bool:
         """Whether the key takes part for this case (``only_when`` names a yes/no case fact)."""
@@ -64,6 +70,8 @@ class RankingKey:
 
     def value(self, option: dict[str, Any]) -> tuple[int, float] | None:
         """The option's place for this key (smaller first), or None when its value is unknown."""
+        if self.rule is not None:  # always known: the card fired or it did not
+            return (1 if self.rule in option.get(FIRED, ()) else 0, 0.0)
         raw = option.get(self.reads)
         if raw is None:
             return None
@@ -78,6 +86,8 @@ class RankingKey:
 
     def in_words(self) -> str:
         """The key as a reviewer reads it."""
+        if self.rule is not None:
+            return f"{self.name}: options flagged by {self.rule} after the others"
         if self.outcome is not None:
             first = "least cautious first"
         elif isinstance(self.prefer, bool):
@@ -136,6 +146,11 @@ class RankingCard:
                 value = key.value(option)
                 places.append((1, (0, 0.0)) if value is None else (0, value))
         return tuple(places)
+
+    @property
+    def rules_read(self) -> tuple[str, ...]:
+        """The rule cards whose flags the keys read (each must be a running card)."""
+        return tuple(k.rule for k in self.keys if k.rule is not None)
 
     def unknown_keys(self, option: dict[str, Any], case: dict[str, Any]) -> list[str]:
         """The names of the keys that could not rank this option (its value is unknown)."""
@@ -280,6 +295,7 @@ def _parse_key(key: dict[str, Any], fail: Any) -> RankingKey:
         name=key["name"].strip(),
         fact=fact,
         outcome=key.get("outcome"),
+        rule=key.get("rule"),
         prefer=prefer,
         only_when=only_when,
         rationale=" ".join(key["rationale"].split()),
@@ -295,6 +311,10 @@ def _parse_test(test: dict[str, Any], keys: tuple[RankingKey, ...], fail: Any) -
             continue
         values = {k: v for k, v in (values or {}).items() if k != "__line__"}
         for fact, value in values.items():
+            if fact == FIRED:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise fail(f"test {name!r}: {FIRED} is a list of rule card ids", test)
+                continue
             if fact in OUTCOMES:
                 if value not in OUTCOMES[fact]:
                     raise fail(f"test {name!r}: {fact} {value!r} is not a known value", test)
@@ -320,7 +340,7 @@ def load_ranking(folder: Path, known_sources: frozenset[str] | None = None) -> R
     Example:
         >>> from tmrplan import paths
         >>> load_ranking(paths.rules_dir()).keys[0].name
-        'published pattern'
+        'published in patients'
     """
     path = folder / RANKING_FILE
     try:
