@@ -12,6 +12,8 @@ Options (``make bench`` uses the defaults)::
     --budget 30         seconds Planner() may take at a synthetic size before it is given up
     --rounds 2          measured rounds of the reference cases for the baseline comparison
     --cold-runs 10      processes per command in the cold-start comparison (0 skips it)
+    --spatial-rounds 30 rounds of warm single-nerve plans per tree in the spatial-model
+                        comparison against the commit before it (0 skips it)
 """
 
 from __future__ import annotations
@@ -53,6 +55,33 @@ CHILD_TIMEOUT_S = {1: 120.0, 10: 240.0, 100: 420.0}
 BASELINE_COMMIT = "c3fb42e"
 TARGET_COLD_SPEEDUP = 3.0
 CLI = "from tmrplan.cli import main; main()"
+# The spatial-model comparison (issue 12): the planner before the spatial model and the ranking
+# card, against the working tree, on the same single-nerve cases and each tree's whole sweep.
+SPATIAL_BASELINE_COMMIT = "02c2543"
+TARGET_WARM_MS = 2.0  # warm single-nerve plan, median
+TARGET_SWEEP_S = 3.0  # every neuroma nerve at every site it reaches, one process
+SPATIAL_PROBE = """
+import gc, json, statistics, sys, time
+from tmrplan.model import parse_case
+from tmrplan.planning.planner import load_planner
+from tmrplan.planning.sweep import plan_all, sweep_cases
+cases = [parse_case(c) for c in json.loads(sys.argv[1])]
+planner = load_planner()
+for case in cases:
+    planner.plan(case)
+samples = []
+for _ in range(int(sys.argv[2])):
+    for case in cases:
+        start = time.perf_counter()
+        planner.plan(case)
+        samples.append((time.perf_counter() - start) * 1000)
+sweep = sweep_cases(planner.kb, planner.index)
+gc.collect()
+start = time.perf_counter()
+plan_all(planner, sweep)
+print(json.dumps({"median_ms": statistics.median(samples), "sweep_cases": len(sweep),
+                  "sweep_s": time.perf_counter() - start}))
+"""
 APP = """
 import streamlit
 try:
@@ -361,6 +390,47 @@ def cold_start_rows(runs: int) -> dict[str, dict[str, list[float]]]:
     return samples
 
 
+def spatial_rows(rounds: int) -> dict[str, dict[str, Any]]:
+    """Warm single-nerve plans (the single-nerve reference cases of the baseline commit, so both
+    trees answer the same questions) and the whole sweep, in a fresh process per tree, with the
+    baseline commit's planner ("before") and the working tree's ("after")."""
+    found: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="tmrplan-spatial-") as tmp:
+        base = Path(tmp) / "baseline"
+        base.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", SPATIAL_BASELINE_COMMIT], cwd=ROOT, check=True, capture_output=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+        cases = [
+            json.loads(p.read_text(encoding="utf-8"))["case"]
+            for p in sorted((base / "rules" / "reference_cases").glob("*.json"))
+        ]
+        single = json.dumps([c for c in cases if len(c["nerves"]) == 1])
+        for side, tree in (("before", base), ("after", ROOT)):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TMRPLAN_")}
+            env.update(PYTHONPATH=str(tree), TMRPLAN_CACHE=str(Path(tmp) / f"cache-{side}"))
+            done = subprocess.run(
+                [sys.executable, "-c", SPATIAL_PROBE, single, str(rounds)],
+                cwd=tree,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            found[side] = json.loads(done.stdout.strip().splitlines()[-1])
+    print()
+    print(
+        f"spatial model: warm single-nerve plans and the whole sweep ({SPATIAL_BASELINE_COMMIT} vs working tree)"
+    )
+    for side, row in found.items():
+        print(
+            f"  {side:<7} median {row['median_ms']:.2f} ms per plan; sweep of "
+            f"{row['sweep_cases']} cases {row['sweep_s']:.2f} s"
+        )
+    return found
+
+
 def child(directory: Path, budget: float) -> None:
     """Measure one knowledge-base size in this (fresh) process, one JSON line per phase."""
     t0 = time.perf_counter()
@@ -436,6 +506,7 @@ def targets(
     versus: dict[str, float],
     rows: dict[int, dict[str, Any]],
     cold: dict[str, dict[str, list[float]]],
+    spatial: dict[str, dict[str, Any]],
 ) -> None:
     def verdict(ok: bool | None) -> str:
         return "not measured" if ok is None else "MET" if ok else "MISSED"
@@ -452,6 +523,18 @@ def targets(
         app = cold["app (streamlit + planner)"]
         slower = statistics.median(app["after"]) <= statistics.median(app["before"]) * 1.1
         print(f"  app cold start no slower (within 10 %): {verdict(slower)}")
+    if "after" in spatial:
+        after, before = spatial["after"], spatial.get("before", {})
+        was = f" (was {before['median_ms']:.2f} ms)" if before else ""
+        print(
+            f"  warm single-nerve plan median ≤ {TARGET_WARM_MS:.0f} ms: "
+            f"{verdict(after['median_ms'] <= TARGET_WARM_MS)} ({after['median_ms']:.2f} ms{was})"
+        )
+        was = f" (was {before['sweep_s']:.2f} s)" if before else ""
+        print(
+            f"  whole sweep ≤ {TARGET_SWEEP_S:.0f} s in one process: "
+            f"{verdict(after['sweep_s'] <= TARGET_SWEEP_S)} ({after['sweep_s']:.2f} s{was})"
+        )
     ratio = versus["ratio_median"]
     print(
         f"  planner ≥ {TARGET_RATIO:.0f}x faster than the SPARQL baseline per plan: {verdict(ratio >= TARGET_RATIO)}"
@@ -488,6 +571,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=2, help="baseline comparison rounds")
     parser.add_argument("--cold-runs", type=int, default=10, help="processes per cold command")
+    parser.add_argument(
+        "--spatial-rounds", type=int, default=30, help="rounds of warm plans per tree (0 skips)"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -506,7 +592,8 @@ def main() -> None:
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     rows = scale_rows(scales, args.budget) if scales else {}
     cold = cold_start_rows(args.cold_runs) if args.cold_runs > 0 else {}
-    targets(cold_s, versus, rows, cold)
+    spatial = spatial_rows(args.spatial_rounds) if args.spatial_rounds > 0 else {}
+    targets(cold_s, versus, rows, cold, spatial)
     print()
     print(
         f"machine: {len(os.sched_getaffinity(0))} CPUs, {_cpu_model()}, Python {sys.version.split()[0]}, {sys.platform}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import URIRef
 
@@ -21,6 +22,9 @@ from tmrplan.model import LEVEL_IDS
 from tmrplan.planning.amputation import LevelEffects, MuscleStatus, compute_level_effects
 from tmrplan.planning.spatial import POSITIONS, SpatialIndex
 from tmrplan.text import suggest
+
+# rdflib resolves ``TMR.x`` through Namespace.__getattr__ on every use: hot paths use constants.
+_PART_OF = TMR.partOf
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,11 @@ class AnatomyIndex:
         self.effects = LevelEffectsTable(kb)
         self.space = SpatialIndex(kb)
         self._neuromas: dict[tuple[URIRef, Site], Neuroma] = {}
+        # Per site and candidate: what every plan of that site asks again (no scan, but not free).
+        self._contexts: dict[Site, list[URIRef]] = {}
+        self._candidates: dict[tuple[URIRef, Site], list[Candidate]] = {}
+        self._published: dict[tuple[Candidate, Site], list[URIRef]] = {}
+        self.facts_memo: dict[tuple[Candidate, Site], dict[str, Any]] = {}
         self.branches_by_region: dict[URIRef, list[URIRef]] = defaultdict(list)
         for branch in kb.entities(TMR.MotorBranch):
             if kb.value(branch, TMR.practicalDonor) in ("false", "0"):
@@ -257,7 +266,15 @@ class AnatomyIndex:
 
     # ------------------------------------------------------------------ candidates
     def candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:
-        """Motor branches near the site whose muscle is still present."""
+        """Motor branches near the site whose muscle is still present (the same for every plan
+        of the site: remembered)."""
+        key = (nerve, site)
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._candidates[key] = self._find_candidates(nerve, site)
+        return list(found)
+
+    def _find_candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:
         effects = self.effects[site.level]
         found = []
         for distance, regions in ((0, self.around(site.region)), (1, self.adjacent(site.region))):
@@ -275,15 +292,27 @@ class AnatomyIndex:
         return sorted(unique.values(), key=lambda c: (c.region_distance, self.kb.label(c.branch)))
 
     def published(self, candidate: Candidate, site: Site) -> list[URIRef]:
-        """Published patterns for this nerve and donor in this context (level, or region and parents)."""
-        contexts = (
-            [site.level] if site.level else [site.region, *self.kb.region_ancestors(site.region)]
-        )
-        keys = [candidate.branch, *self.kb.objects(candidate.muscle, TMR.partOf)]
-        found: list[URIRef] = []
-        for context in contexts:
-            for key in keys:
-                found += self.patterns.get((context, candidate.nerve, key), [])
+        """Published patterns for this nerve and donor in this context (level, or region and
+        parents), remembered per candidate and site: a plan asks twice, a sweep many times."""
+        key = (candidate, site)
+        found = self._published.get(key)
+        if found is None:
+            contexts = self._contexts.get(site)
+            if contexts is None:
+                contexts = (
+                    [site.level]
+                    if site.level
+                    else [site.region, *self.kb.region_ancestors(site.region)]
+                )
+                self._contexts[site] = contexts
+            keys = [candidate.branch, *self.kb.objects(candidate.muscle, _PART_OF)]
+            found = [
+                p
+                for context in contexts
+                for k in keys
+                for p in self.patterns.get((context, candidate.nerve, k), [])
+            ]
+            self._published[key] = found
         return found
 
     def is_clinical(self, pattern: URIRef) -> bool:

@@ -30,6 +30,19 @@ def option_facts(
         >>> facts["actions_kept"] + facts["actions_lost"] == facts["actions_total"]
         True
     """
+    base = index.facts_memo.get((candidate, site))
+    if base is None:
+        base = _anatomy_facts(index, candidate, site)
+        index.facts_memo[(candidate, site)] = base
+    facts = dict(base)
+    for key in ("myoelectric_prosthesis", "strength_needs"):
+        if key in context:
+            facts[key] = context[key]
+    return facts
+
+
+def _anatomy_facts(index: AnatomyIndex, candidate: Candidate, site: Site) -> dict[str, Any]:
+    """The facts that depend on the anatomy and the site only (the same for every plan there)."""
     kb = index.kb
     effects = index.effects[site.level]
     outcome = effects.muscles[candidate.muscle]
@@ -60,9 +73,6 @@ def option_facts(
     if donor_mm and nerve_mm:
         small, large = sorted((float(donor_mm), float(nerve_mm)))
         facts["diameter_ratio"] = round(large / small, 2)
-    for key in ("myoelectric_prosthesis", "strength_needs"):
-        if key in context:
-            facts[key] = context[key]
     return facts
 
 

@@ -38,7 +38,7 @@ from tmrplan.planning.facts import option_facts
 from tmrplan.rules.cards import RuleBook, RuleCard
 from tmrplan.rules.engine import RuleEngine
 from tmrplan.rules.outcomes import RISK_CODES, RISK_ORDER, STATUS_CODES, STATUS_ORDER
-from tmrplan.rules.ranking import FIRED
+from tmrplan.rules.ranking import FIRED, Assessment, group_places
 
 _E = TypeVar("_E", bound=Enum)
 # Worth more than any difference of standing (a nerve has far fewer options), less than a
@@ -53,6 +53,10 @@ class _Draft:
     candidate: Candidate
     facts: dict[str, Any]
     rule_ids: set[str]
+    # What the ranking card reads (facts and rule outcomes), and what it makes of them, worked
+    # out once per set of rules.
+    values: dict[str, Any] | None = None
+    assessed: Assessment | None = None
 
 
 class Planner:
@@ -75,6 +79,9 @@ class Planner:
         self.index = AnatomyIndex(kb)
         self.engine = engine or RuleEngine(rulebook)
         self._cards = {c.id: c for c in rulebook.running}
+        self._flag_order = {c.id: (c.severity.value, c.id) for c in rulebook.running}
+        self._refs: dict[URIRef, Ref] = {}
+        self._overdue: frozenset[str] = frozenset()
         ranking = rulebook.ranking
         self._ranking = RankingInfo(
             ranking.id, ranking.version, tuple(k.name for k in ranking.keys)
@@ -98,6 +105,8 @@ class Planner:
             InvalidCaseError: for a case that cannot be planned as given.
         """
         site, nerves = self._validate(case)
+        # Review dates are read once per plan (a served planner outlives a day).
+        self._overdue = frozenset(c.id for c in self._cards.values() if c.is_overdue())
         context = dict(case.context)
         drafts = {nerve: self._drafts(nerve, site, context) for nerve in nerves}
         self._apply_rules([d for ds in drafts.values() for d in ds])
@@ -168,6 +177,7 @@ class Planner:
         fired = self.engine.evaluate([{"scope": "option", **d.facts} for d in drafts])
         for draft, rule_ids in zip(drafts, fired, strict=True):
             draft.rule_ids = rule_ids
+            draft.values = draft.assessed = None  # the outcomes follow the rules
 
     def _status(self, draft: _Draft) -> DonorStatus:
         unknown: DonorStatus = DonorStatus.UNKNOWN
@@ -186,28 +196,30 @@ class Planner:
 
     def outcomes_and_facts(self, draft: _Draft) -> dict[str, Any]:
         """What the ranking card reads: the option's facts and its rule outcomes."""
-        return {
-            **draft.facts,
-            "donor_status": self._status(draft).value,
-            "strength_loss_risk": self._risk(draft).value,
-            FIRED: sorted(draft.rule_ids),
-        }
+        if draft.values is None:
+            draft.values = {
+                **draft.facts,
+                "donor_status": self._status(draft).value,
+                "strength_loss_risk": self._risk(draft).value,
+                FIRED: sorted(draft.rule_ids),
+            }
+        return draft.values
+
+    def assess(self, draft: _Draft, case: dict[str, Any]) -> Assessment:
+        """The ranking card's view of an option: its place, the values of the keys that apply to
+        this case (None: unknown; a rule key: whether its card fired), the keys it is unknown for."""
+        if draft.assessed is None:
+            draft.assessed = self.rulebook.ranking.assess(self.outcomes_and_facts(draft), case)
+        return draft.assessed
 
     def sort_keys(self, draft: _Draft, case: dict[str, Any]) -> dict[str, Any]:
-        """The ranking card's keys that apply to this case, in order, with this option's values
-        (None: unknown), as shown to the user."""
-        values = self.outcomes_and_facts(draft)
-        return {
-            key.reads: (key.rule in values[FIRED]) if key.rule else values.get(key.reads)
-            for key in self.rulebook.ranking.keys
-            if key.applies(case)
-        }
+        """The ranking card's keys that apply to this case, in order, with this option's values."""
+        return self.assess(draft, case).shown
 
     def _rank(self, drafts: list[_Draft], case: dict[str, Any]) -> list[list[_Draft]]:
         """The drafts in the ranking card's order, in groups of options tied after every key;
         a group is listed by donor and target id, which orders it without ranking it."""
-        values = [self.outcomes_and_facts(d) for d in drafts]
-        groups = self.rulebook.ranking.order(values, case)
+        groups = group_places([self.assess(d, case).place for d in drafts])
         return [
             sorted(
                 (drafts[i] for i in group),
@@ -277,11 +289,14 @@ class Planner:
 
     # ------------------------------------------------------------------ output pieces
     def _ref(self, entity: URIRef) -> Ref:
-        return Ref(local_name(entity), self.kb.label(entity))
+        found = self._refs.get(entity)  # a Ref is immutable: one per entity serves every plan
+        if found is None:
+            found = self._refs[entity] = Ref(local_name(entity), self.kb.label(entity))
+        return found
 
     def _flag(self, card: RuleCard, facts: dict[str, Any]) -> Flag:
         used = {c.fact: facts.get(c.fact) for c in card.conditions if c.fact in facts}
-        notes = ("rule card overdue for review",) if card.is_overdue() else ()
+        notes = ("rule card overdue for review",) if card.id in self._overdue else ()
         return Flag(
             card.id, card.version, card.code, card.severity, card.message, used, card.sources, notes
         )
@@ -305,22 +320,21 @@ class Planner:
         evidence = tuple(self._evidence[p] for p in self.index.published(candidate, site))
         flags = tuple(
             self._flag(self._cards[r], draft.facts)
-            for r in sorted(draft.rule_ids, key=lambda r: (self._cards[r].severity.value, r))
+            for r in sorted(draft.rule_ids, key=self._flag_order.__getitem__)
         )
+        assessed = self.assess(draft, case)
         return Option(
             rank=rank,
             donor_nerve=self._ref(candidate.branch),
             target_muscle=self._ref(candidate.muscle),
             donor_status=self._status(draft),
             strength_loss_risk=self._risk(draft),
-            sort_keys=self.sort_keys(draft, case),
+            sort_keys=assessed.shown,
             evidence=evidence,
             flags=flags,
             facts=dict(draft.facts),
             tied_with=tied,
-            unranked_by=tuple(
-                self.rulebook.ranking.unknown_keys(self.outcomes_and_facts(draft), case)
-            ),
+            unranked_by=assessed.unknown,
         )
 
     def _pattern_evidence(self, pattern: URIRef) -> dict[str, Any]:

@@ -110,6 +110,11 @@ class RuleEngine:
         self._memo: OrderedDict[tuple[tuple[str, Any], ...], frozenset[str]] = OrderedDict()
         self._memo_size = memo_size
         self._cards = rulebook.running
+        # Only the facts some condition reads can change what fires: the rest (facts shown to
+        # the user, read by the ranking card) are left out of the memo key and out of durable.
+        self._read = frozenset(
+            {"scope"} | {c.fact for card in self._cards for c in card.conditions}
+        )
         self._host = _host()
         # durable refuses a name registered twice in one host: every engine gets its own name.
         self._ruleset = f"tmrplan_{next(_RULESET_COUNTER)}"
@@ -125,7 +130,8 @@ class RuleEngine:
                 raise EngineError(f"durable-rules refused the compiled rules: {exc}") from exc
 
     def evaluate(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
-        """For each fact dict, the ids of the rules that fired on it (memoised per fact set).
+        """For each fact dict, the ids of the rules that fired on it (memoised per set of the
+        facts the rules read).
 
         Args:
             facts: dicts with a ``scope`` ("option" or "case") and fact values; a missing key means
@@ -134,7 +140,8 @@ class RuleEngine:
         Raises:
             EngineError: if durable fails or an action stored an error.
         """
-        keys = [tuple(sorted(f.items())) for f in facts]
+        read = self._read
+        keys = [tuple(sorted((k, v) for k, v in f.items() if k in read)) for f in facts]
         todo = list(dict.fromkeys(k for k in keys if k not in self._memo))
         if todo:
             for key, fired in zip(

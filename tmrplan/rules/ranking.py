@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +58,10 @@ class RankingKey:
     only_when: str | None
     rationale: str
     sources: tuple[str, ...]
+    reads: str = field(init=False)  # the fact, outcome or rule card the key reads
 
-    @property
-    def reads(self) -> str:
-        """The fact, outcome or rule card the key reads."""
-        return self.fact or self.outcome or self.rule or ""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", self.fact or self.outcome or self.rule or "")
 
     def applies(self, case: dict[str, Any]) -> bool:
         """Whether the key takes part for this case (``only_when`` names a yes/no case fact)."""
@@ -138,14 +137,30 @@ class RankingCard:
         """Whether the card's review date has passed."""
         return self.review_due < (today or dt.date.today())
 
+    def assess(self, option: dict[str, Any], case: dict[str, Any]) -> Assessment:
+        """The option under every key that applies to the case, in one pass: its place (an
+        unknown value after every known one), the values shown, and the keys it is unknown for."""
+        places: list[Any] = []
+        shown: dict[str, Any] = {}
+        unknown: list[str] = []
+        for key in self.keys:
+            if key.only_when is not None and case.get(key.only_when) is not True:
+                continue
+            value = key.value(option)
+            if value is None:
+                places.append(_UNKNOWN_PLACE)
+                unknown.append(key.name)
+            else:
+                places.append((0, value))
+            if key.rule is not None:
+                shown[key.rule] = value == (1, 0.0)  # whether the card fired
+            else:
+                shown[key.reads] = option.get(key.reads)
+        return Assessment(tuple(places), shown, tuple(unknown))
+
     def sort_key(self, option: dict[str, Any], case: dict[str, Any]) -> tuple[Any, ...]:
         """The option's place under every key in turn (an unknown value after every known one)."""
-        places: list[Any] = []
-        for key in self.keys:
-            if key.applies(case):
-                value = key.value(option)
-                places.append((1, (0, 0.0)) if value is None else (0, value))
-        return tuple(places)
+        return self.assess(option, case).place
 
     @property
     def rules_read(self) -> tuple[str, ...]:
@@ -154,21 +169,11 @@ class RankingCard:
 
     def unknown_keys(self, option: dict[str, Any], case: dict[str, Any]) -> list[str]:
         """The names of the keys that could not rank this option (its value is unknown)."""
-        return [k.name for k in self.keys if k.applies(case) and k.value(option) is None]
+        return list(self.assess(option, case).unknown)
 
     def order(self, options: list[dict[str, Any]], case: dict[str, Any]) -> list[list[int]]:
         """Indexes of ``options`` in ranked order, grouped: a group of several is a tie."""
-        keyed = sorted(range(len(options)), key=lambda i: self.sort_key(options[i], case))
-        groups: list[list[int]] = []
-        previous: tuple[Any, ...] | None = None
-        for i in keyed:
-            key = self.sort_key(options[i], case)
-            if groups and key == previous:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-            previous = key
-        return groups
+        return group_places([self.sort_key(option, case) for option in options])
 
     def failing_tests(self) -> list[str]:
         """The card's tests whose expected order the keys do not give, in words."""
@@ -181,6 +186,31 @@ class RankingCard:
             if got != want:
                 failed.append(f"test {test.name!r}: expected {_shown(want)}, got {_shown(got)}")
         return failed
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One option under the ranking card: its place, the values shown, the keys it is unknown for."""
+
+    place: tuple[Any, ...]
+    shown: dict[str, Any]
+    unknown: tuple[str, ...]
+
+
+_UNKNOWN_PLACE = (1, (0, 0.0))
+
+
+def group_places(places: list[tuple[Any, ...]]) -> list[list[int]]:
+    """Indexes in the order of their places, grouped: equal places make one group (a tie)."""
+    groups: list[list[int]] = []
+    previous: tuple[Any, ...] | None = None
+    for i in sorted(range(len(places)), key=places.__getitem__):
+        if groups and places[i] == previous:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+        previous = places[i]
+    return groups
 
 
 def _shown(groups: tuple[tuple[str, ...], ...]) -> str:
