@@ -348,6 +348,14 @@ def _wall_s(tree: Path, argv: list[str], cache: Path) -> float:
     return time.perf_counter() - start
 
 
+def _extract(commit: str, into: Path) -> Path:
+    """The tree of ``commit`` written to ``into`` (git archive), for comparing with it."""
+    into.mkdir()
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def cold_start_rows(runs: int) -> dict[str, dict[str, list[float]]]:
     """Whole processes of ``show``, a one-case ``plan`` and the app's load, ``runs`` each, for the
     baseline commit and the working tree, alternating so that machine load falls on both alike.
@@ -357,12 +365,7 @@ def cold_start_rows(runs: int) -> dict[str, dict[str, list[float]]]:
         n: {"before": [], "after": []} for n in COLD_COMMANDS
     }
     with tempfile.TemporaryDirectory(prefix="tmrplan-cold-") as tmp:
-        base = Path(tmp) / "baseline"
-        base.mkdir()
-        archive = subprocess.run(
-            ["git", "archive", BASELINE_COMMIT], cwd=ROOT, check=True, capture_output=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+        base = _extract(BASELINE_COMMIT, Path(tmp) / "baseline")
         trees = {
             "before": (base, Path(tmp) / "cache-before"),
             "after": (ROOT, Path(tmp) / "cache-after"),
@@ -396,12 +399,7 @@ def spatial_rows(rounds: int) -> dict[str, dict[str, Any]]:
     baseline commit's planner ("before") and the working tree's ("after")."""
     found: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="tmrplan-spatial-") as tmp:
-        base = Path(tmp) / "baseline"
-        base.mkdir()
-        archive = subprocess.run(
-            ["git", "archive", SPATIAL_BASELINE_COMMIT], cwd=ROOT, check=True, capture_output=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+        base = _extract(SPATIAL_BASELINE_COMMIT, Path(tmp) / "baseline")
         cases = [
             json.loads(p.read_text(encoding="utf-8"))["case"]
             for p in sorted((base / "rules" / "reference_cases").glob("*.json"))

@@ -119,16 +119,23 @@ def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePa
     )
 
 
-def _ranking_blocks(sheet: RankingSheet) -> list[Block]:
-    card = sheet.card
+def _review_facts(card: RuleCard | RankingCard, approval: str) -> list[tuple[str, str]]:
+    """What every governed card's page opens with: version, status, approval and review."""
     overdue = " — REVIEW OVERDUE" if card.is_overdue() else ""
-    facts = [
+    return [
         ("Version", card.version),
         ("Status", card.status),
-        ("Approval", sheet.approval),
+        ("Approval", approval),
         ("Author", card.author),
         ("Reviewer", card.reviewer),
         ("Review due", card.review_due.isoformat() + overdue),
+    ]
+
+
+def _ranking_blocks(sheet: RankingSheet) -> list[Block]:
+    card = sheet.card
+    facts = [
+        *_review_facts(card, sheet.approval),
         ("Content hash", card.content_hash),
         ("File", f"{card.path.name}, line {card.line}"),
     ]
@@ -169,14 +176,8 @@ def _order(groups: tuple[tuple[str, ...], ...]) -> str:
 
 def _facts(sheet: CardSheet) -> list[tuple[str, str]]:
     card = sheet.card
-    overdue = " — REVIEW OVERDUE" if card.is_overdue() else ""
     return [
-        ("Version", card.version),
-        ("Status", card.status),
-        ("Approval", sheet.approval),
-        ("Author", card.author),
-        ("Reviewer", card.reviewer),
-        ("Review due", card.review_due.isoformat() + overdue),
+        *_review_facts(card, sheet.approval),
         ("When", card.conditions_in_words()),
         ("Flag", f"{card.code} ({card.severity.value}): {card.message}"),
         ("Fired across the sweep", f"{sheet.fired} time(s)"),
