@@ -120,7 +120,14 @@ def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep validation stamps out of the user's cache, so every test session validates afresh."""
     import os
 
-    os.environ["TMRPLAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    # One cache for the session's workers (xdist): a content validated or indexed by one is not
+    # validated again by the other; entries are written atomically and keyed by content.
+    shared = tmp_path_factory.getbasetemp().parent / "shared-cache"
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared.mkdir(exist_ok=True)
+        os.environ["TMRPLAN_CACHE"] = str(shared)
+    else:
+        os.environ["TMRPLAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     # The app's audit log too: tests (and the servers they start) never write the user's own.
     os.environ["TMRPLAN_AUDIT_DB"] = str(tmp_path_factory.mktemp("audit") / "audit.sqlite3")
 

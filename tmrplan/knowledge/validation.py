@@ -6,6 +6,8 @@ failed, so that an author can go straight to the triple at fault.
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,7 +148,10 @@ __all__ = [
     "load_violation_queries",
     "run_violation_query",
     "shacl_violations",
+    "checks_hash",
+    "ensure_valid",
     "validate_knowledge_base",
+    "validate_once",
 ]
 
 
@@ -160,11 +165,7 @@ def ensure_valid(kb: KnowledgeBase, stamp_dir: Path | None = None) -> None:
     Raises:
         KnowledgeBaseError: listing the first violations.
     """
-    folder = stamp_dir or paths.validation_stamps()
-    stamp = folder / f"{kb.version}.ok"
-    if stamp.is_file():
-        return
-    violations = validate_knowledge_base(kb)
+    violations = validate_once(kb, stamp_dir)
     if violations:
         shown = "; ".join(str(v) for v in violations[:5])
         more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
@@ -172,8 +173,39 @@ def ensure_valid(kb: KnowledgeBase, stamp_dir: Path | None = None) -> None:
             f"{len(violations)} violation(s): {shown}{more}; run 'tmrplan check'",
             path=str(kb.directory),
         )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-    except OSError:
-        pass  # a read-only cache only costs a re-validation next time
+
+
+def validate_once(kb: KnowledgeBase, stamp_dir: Path | None = None) -> list[Violation]:
+    """:func:`validate_knowledge_base`, skipped when these very knowledge files passed these very
+    checks before (a stamp named after both hashes; an edit to either validates again).
+
+    Returns:
+        The violations (none when a stamp says the content passed).
+    """
+    folder = stamp_dir or paths.validation_stamps()
+    stamp = folder / f"{kb.version}-{checks_hash(kb.directory)}.ok"
+    if stamp.is_file():
+        return []
+    violations = validate_knowledge_base(kb)
+    if not violations:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+        except OSError:
+            pass  # a read-only cache only costs a re-validation next time
+    return violations
+
+
+def checks_hash(ontology: Path) -> str:
+    """A short hash of what a knowledge base is checked against: its shapes and its queries
+    (a stamp of the knowledge files alone would survive an edited shape).
+
+    Example:
+        >>> len(checks_hash(paths.ontology_dir()))
+        12
+    """
+    digest = hashlib.sha256()
+    for path in (paths.shapes_file(ontology), *paths.violation_queries(ontology)):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:12]
