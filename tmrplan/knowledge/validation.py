@@ -7,7 +7,6 @@ failed, so that an author can go straight to the triple at fault.
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,12 +143,12 @@ def validate_knowledge_base(kb: KnowledgeBase) -> list[Violation]:
 __all__ = [
     "Violation",
     "ViolationQuery",
+    "checks_hash",
+    "ensure_valid",
     "load_shapes",
     "load_violation_queries",
     "run_violation_query",
     "shacl_violations",
-    "checks_hash",
-    "ensure_valid",
     "validate_knowledge_base",
     "validate_once",
 ]
