@@ -4,16 +4,15 @@ letting ``tmrplan check`` reuse the stamp (issue 12); the stamp now names the ch
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from tmrplan import paths
+from tests.conftest import build_ontology
 from tmrplan.knowledge.kb import load_knowledge_base
 from tmrplan.knowledge.validation import validate_once
 
 
 def test_a_stricter_shape_validates_again(tmp_path: Path) -> None:
-    ontology = Path(shutil.copytree(paths.ontology_dir(), tmp_path / "ontology"))
+    ontology = build_ontology(tmp_path / "ontology")  # the framework and the mini anatomy
     stamps = tmp_path / "stamps"
     kb = load_knowledge_base(ontology)
     assert validate_once(kb, stamps) == []
