@@ -26,9 +26,10 @@ from typing import Any
 
 import yaml
 
+from tmrplan import paths
 from tmrplan.errors import RuleFileError
 from tmrplan.model import DonorStatus, Risk
-from tmrplan.rules.card_schema import _shipped_rules
+from tmrplan.rules.card_schema import _shipped_rules, remember
 from tmrplan.rules.facts import FACTS, has_type
 from tmrplan.rules.outcomes import RISK_ORDER, STATUS_ORDER
 from tmrplan.rules.yaml_lines import load_yaml, strip_lines
@@ -225,9 +226,14 @@ def ranking_schema() -> dict[str, Any]:
 
 
 def parse_ranking(
-    text: str, path: Path, known_sources: frozenset[str] | None = None
+    text: str,
+    path: Path,
+    known_sources: frozenset[str] | None = None,
+    *,
+    schema_passed: bool = False,
 ) -> RankingCard:
-    """Parse and validate the ranking card.
+    """Parse and validate the ranking card (``schema_passed``: this very text is known to pass
+    ``ranking.schema.json``, so the JSON Schema check and its import are skipped).
 
     Raises:
         RuleFileError: naming file, line, card id and the problem (a failing own test included).
@@ -249,7 +255,8 @@ def parse_ranking(
         line = (node if isinstance(node, dict) else data).get("__line__")
         return RuleFileError(message, path=str(path), line=line, rule_id=card_id)
 
-    _check_structure(data, fail)
+    if not schema_passed:
+        _check_structure(data, fail)
     review_due = data["review_due"]
     if isinstance(review_due, str):
         review_due = dt.date.fromisoformat(review_due)
@@ -385,4 +392,12 @@ def load_ranking(folder: Path, known_sources: frozenset[str] | None = None) -> R
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise RuleFileError("not UTF-8", path=str(path), line=line) from exc
-    return parse_ranking(text, path, known_sources)
+    # Like the rule cards: a text that passed the schema once is remembered (an empty stamp
+    # named after its hash, in a folder named after the schema's), so later processes skip
+    # jsonschema's import and check.
+    schema = (_shipped_rules() / SCHEMA_FILE).read_bytes()
+    folder = paths.validation_stamps() / f"ranking-schema-{hashlib.sha256(schema).hexdigest()[:16]}"
+    stamp = folder / f"{hashlib.sha256(text.encode()).hexdigest()}.ok"
+    card = parse_ranking(text, path, known_sources, schema_passed=stamp.is_file())
+    remember([stamp])
+    return card
