@@ -45,7 +45,7 @@ def test_ties_are_groups_and_unknown_values_come_last() -> None:
         {"septa_crossed": 1, "distance_to_entry": 0.1},
     ]
     assert card.order(options, {}) == [[0, 1], [3], [2]]
-    assert "septa crossed" in card.unknown_keys(options[2], {})
+    assert "septa crossed" in card.assess(options[2], {}).unknown
 
 
 def test_a_key_that_applies_only_to_myoelectric_cases_is_skipped_otherwise() -> None:

@@ -212,10 +212,6 @@ class Planner:
             draft.assessed = self.rulebook.ranking.assess(self.outcomes_and_facts(draft), case)
         return draft.assessed
 
-    def sort_keys(self, draft: _Draft, case: dict[str, Any]) -> dict[str, Any]:
-        """The ranking card's keys that apply to this case, in order, with this option's values."""
-        return self.assess(draft, case).shown
-
     def _rank(self, drafts: list[_Draft], case: dict[str, Any]) -> list[list[_Draft]]:
         """The drafts in the ranking card's order, in groups of options tied after every key;
         a group is listed by donor and target id, which orders it without ranking it."""

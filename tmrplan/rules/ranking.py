@@ -145,7 +145,7 @@ class RankingCard:
         shown: dict[str, Any] = {}
         unknown: list[str] = []
         for key in self.keys:
-            if key.only_when is not None and case.get(key.only_when) is not True:
+            if not key.applies(case):
                 continue
             value = key.value(option)
             if value is None:
@@ -159,22 +159,14 @@ class RankingCard:
                 shown[key.reads] = option.get(key.reads)
         return Assessment(tuple(places), shown, tuple(unknown))
 
-    def sort_key(self, option: dict[str, Any], case: dict[str, Any]) -> tuple[Any, ...]:
-        """The option's place under every key in turn (an unknown value after every known one)."""
-        return self.assess(option, case).place
-
     @property
     def rules_read(self) -> tuple[str, ...]:
         """The rule cards whose flags the keys read (each must be a running card)."""
         return tuple(k.rule for k in self.keys if k.rule is not None)
 
-    def unknown_keys(self, option: dict[str, Any], case: dict[str, Any]) -> list[str]:
-        """The names of the keys that could not rank this option (its value is unknown)."""
-        return list(self.assess(option, case).unknown)
-
     def order(self, options: list[dict[str, Any]], case: dict[str, Any]) -> list[list[int]]:
         """Indexes of ``options`` in ranked order, grouped: a group of several is a tie."""
-        return group_places([self.sort_key(option, case) for option in options])
+        return group_places([self.assess(option, case).place for option in options])
 
     def failing_tests(self) -> list[str]:
         """The card's tests whose expected order the keys do not give, in words."""
