@@ -80,6 +80,14 @@ class Case:
         side: ``left``/``right`` or None when not stated.
         context: values for ``CONTEXT_FIELDS``; a missing key means "not stated".
         allow_shared_targets: whether two nerves may be assigned the same target.
+        digits: at a hand level, the digits amputated (``thumb``, ``index``, ``middle``,
+            ``ring``, ``little``); empty when not stated (an unknown, never assumed).
+        toes: at a foot level, the toes amputated (``hallux``, ``second`` … ``fifth``).
+        through: where those digits or toes were amputated (hand ``dip``, ``pip``, ``mcp``,
+            ``metacarpal``, ``cmc``; foot ``ip``, ``mtp``, ``metatarsal``, ``lisfranc``,
+            ``chopart``); None when not stated.
+        residual: ``short``, ``mid`` or ``long`` at a trans-segment level; None when not stated
+            (planned as mid-segment, and listed as an unknown).
     """
 
     nerves: tuple[str, ...]
@@ -88,12 +96,17 @@ class Case:
     side: str | None = None
     context: dict[str, bool] = field(default_factory=dict)
     allow_shared_targets: bool = False
-    position: str | None = None  # last, so that positional callers of 0.1 keep working
+    position: str | None = None  # after the 0.1 fields, so that positional callers keep working
+    digits: tuple[str, ...] = ()
+    toes: tuple[str, ...] = ()
+    through: str | None = None
+    residual: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the batch line format of DESIGN.md)."""
         data = asdict(self)
         data["nerves"] = list(self.nerves)
+        data["digits"], data["toes"] = list(self.digits), list(self.toes)
         return data
 
 
@@ -180,6 +193,9 @@ class Plan:
     preview_cards: tuple[str, ...]
     # The ranking card that ordered the options: its id, version and key names, in order.
     ranking: RankingInfo | None = None
+    # What was amputated beyond the level, in words ("index finger and middle finger through the
+    # metacarpal …; thumb, ring finger and little finger spared"); empty when the level says all.
+    amputation: str = ""
 
     @property
     def is_preview(self) -> bool:
@@ -187,7 +203,19 @@ class Plan:
         return bool(self.preview_cards)
 
 
-_CASE_FIELDS = {"side", "level", "region", "position", "nerves", "context", "allow_shared_targets"}
+_CASE_FIELDS = {
+    "side",
+    "level",
+    "region",
+    "position",
+    "nerves",
+    "context",
+    "allow_shared_targets",
+    "digits",
+    "toes",
+    "through",
+    "residual",
+}
 
 
 # Longer than any name in the knowledge base (the longest is ~130 characters): a longer value is
@@ -262,7 +290,11 @@ def parse_case(data: object, where: str = "") -> Case:
         raise InvalidCaseError(f"{at}nerves must be a list of names, not {to_short_repr(nerves)}")
     if not isinstance(level, str):
         raise InvalidCaseError(f"{at}level must be a level id, not {to_short_repr(level)}")
-    for key in ("region", "side", "position"):
+    for key in ("digits", "toes"):
+        rays = data.get(key, [])
+        if not isinstance(rays, list | None) or not all(isinstance(r, str) for r in rays or []):
+            raise InvalidCaseError(f"{at}{key} must be a list of names, not {to_short_repr(rays)}")
+    for key in ("region", "side", "position", "through", "residual"):
         if not isinstance(data.get(key), str | None):
             raise InvalidCaseError(
                 f"{at}{key} must be text or null, not {to_short_repr(data[key])}"
@@ -288,4 +320,8 @@ def parse_case(data: object, where: str = "") -> Case:
         position=data.get("position"),
         context=context,
         allow_shared_targets=shared,
+        digits=tuple(data.get("digits") or ()),
+        toes=tuple(data.get("toes") or ()),
+        through=data.get("through"),
+        residual=data.get("residual"),
     )

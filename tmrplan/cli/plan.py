@@ -39,6 +39,34 @@ if TYPE_CHECKING:
     help="Intact limb only: the third of the region (proximal, middle, distal).",
 )
 @click.option(
+    "--digits",
+    type=str,
+    default=None,
+    metavar="LIST",
+    help="Hand levels: the digits amputated, comma-separated (thumb, index, middle, ring, little).",
+)
+@click.option(
+    "--toes",
+    type=str,
+    default=None,
+    metavar="LIST",
+    help="Foot levels: the toes amputated, comma-separated (hallux, second, third, fourth, fifth).",
+)
+@click.option(
+    "--through",
+    type=str,
+    default=None,
+    help="Where the digits or toes were amputated: hand dip, pip, mcp, metacarpal, cmc; "
+    "foot ip, mtp, metatarsal, lisfranc, chopart.",
+)
+@click.option(
+    "--residual",
+    type=str,
+    default=None,
+    help="Trans-segment levels: residual limb length (short, mid, long); not given = mid, "
+    "listed as an unknown.",
+)
+@click.option(
     "--context",
     "context_items",
     multiple=True,
@@ -71,6 +99,10 @@ def plan(
     region: str | None,
     side: str | None,
     position: str | None,
+    digits: str | None,
+    toes: str | None,
+    through: str | None,
+    residual: str | None,
     context_items: tuple[str, ...],
     allow_shared_targets: bool,
     cases: Path | None,
@@ -103,6 +135,10 @@ def plan(
         parse_context(context_items),
         allow_shared_targets,
         position,
+        digits=split_list(digits),
+        toes=split_list(toes),
+        through=through,
+        residual=residual,
     )
     result = planner.plan(case)
     data: str | bytes
@@ -119,6 +155,13 @@ def plan(
     else:
         data = to_plan_text(result, None if show_all else 8)
     emit(data, output)
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """``index,middle`` (or ``index, middle``) to ``("index", "middle")``; None to ``()``."""
+    if value is None:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def parse_context(items: tuple[str, ...]) -> dict[str, bool]:

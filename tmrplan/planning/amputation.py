@@ -9,7 +9,11 @@ A level removes regions (and their parts). From that:
 * a present muscle that loses every action is **redundant**; one that keeps some is **partial**;
   one that keeps all is **functional**.
 
-A whole muscle described only through its heads takes the status of its heads.
+A whole muscle described only through its heads takes the status of its heads. A muscle that
+inserts on several rays (digits or toes) loses the actions at one ray's joints with its insertions
+on that ray, and is detached (every action lost) only when every insertion is gone. Where the case
+does not say which rays were lost, a muscle whose outcome differs between the readings it allows is
+*undetermined* (:mod:`tmrplan.planning.loss`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from rdflib import URIRef
 from tmrplan.knowledge.describe import muscle_parts
 from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.knowledge.vocab import TMR
+from tmrplan.planning.loss import Loss, level_regions, names_rays, scenarios
 
 
 class MuscleStatus(StrEnum):
@@ -31,11 +36,15 @@ class MuscleStatus(StrEnum):
     REDUNDANT = "redundant"
     PARTIAL = "partial"
     FUNCTIONAL = "functional"
+    # The case does not say enough (which digits, through where) and the readings it allows
+    # disagree about this muscle: its status is an unknown, not the status of one reading.
+    UNDETERMINED = "undetermined"
 
 
 @dataclass(frozen=True)
 class MuscleOutcome:
-    """One muscle at one level: its status and which actions it keeps and loses."""
+    """One muscle at one level: its status and which actions it keeps and loses (for an
+    undetermined muscle: the actions every reading keeps, and those every reading loses)."""
 
     muscle: URIRef
     status: MuscleStatus
@@ -51,30 +60,32 @@ class LevelEffects:
     removed_regions: frozenset[URIRef]
     lost_joints: frozenset[URIRef]
     muscles: dict[URIRef, MuscleOutcome]
+    # Regions removed in some readings of the case but not all (empty when it says enough).
+    maybe_removed: frozenset[URIRef] = frozenset()
 
     def with_status(self, status: MuscleStatus) -> set[URIRef]:
         """The muscles that end up with ``status``."""
         return {m for m, outcome in self.muscles.items() if outcome.status is status}
 
     def is_removed(self, region: URIRef) -> bool:
-        """Whether a region is gone at this level."""
+        """Whether a region is gone at this level (in every reading of the case)."""
         return region in self.removed_regions
 
 
 def removed_regions(kb: KnowledgeBase, level: URIRef) -> frozenset[URIRef]:
     """The regions a level removes, with all their parts."""
-    removed: set[URIRef] = set()
-    for region in kb.objects(level, TMR.removesRegion):
-        removed |= kb.region_and_parts(region)
-    return frozenset(removed)
+    return frozenset(level_regions(kb, level))
 
 
-def compute_level_effects(kb: KnowledgeBase, level: URIRef | None) -> LevelEffects:
+def compute_level_effects(kb: KnowledgeBase, level: URIRef | Loss | None) -> LevelEffects:
     """Derive absent, redundant, partial and functional muscles for a level.
 
     Args:
         kb: the knowledge base.
-        level: a ``tmr:AmputationLevel``, or None for an intact limb (nothing removed).
+        level: a ``tmr:AmputationLevel``, a :class:`~tmrplan.planning.loss.Loss` (a level with
+            the case's rays, through-level and residual length), or None for an intact limb.
+            A level that names rays, given without them, is read in every way it allows
+            (:func:`~tmrplan.planning.loss.scenarios`).
 
     Example:
         >>> from tmrplan.knowledge.kb import load_knowledge_base
@@ -83,7 +94,16 @@ def compute_level_effects(kb: KnowledgeBase, level: URIRef | None) -> LevelEffec
         >>> TMR.BicepsBrachiiShortHead in effects.with_status(MuscleStatus.REDUNDANT)
         True
     """
-    removed = removed_regions(kb, level) if level is not None else frozenset()
+    if level is None:
+        return _effects(kb, None, frozenset())
+    loss = level if isinstance(level, Loss) else Loss(level)
+    if not names_rays(kb, loss.level):
+        return _effects(kb, loss.level, frozenset(level_regions(kb, loss.level, loss.residual)))
+    readings = [_effects(kb, loss.level, removed) for removed in scenarios(kb, loss)]
+    return readings[0] if len(readings) == 1 else _agreement(loss.level, readings)
+
+
+def _effects(kb: KnowledgeBase, level: URIRef | None, removed: frozenset[URIRef]) -> LevelEffects:
     lost_joints = frozenset(
         joint
         for joint in kb.entities(TMR.Joint)
@@ -104,6 +124,24 @@ def compute_level_effects(kb: KnowledgeBase, level: URIRef | None) -> LevelEffec
     return LevelEffects(level, removed, lost_joints, outcomes)
 
 
+def _agreement(level: URIRef, readings: list[LevelEffects]) -> LevelEffects:
+    """One muscle outcome where every reading agrees; undetermined where they do not."""
+    first = readings[0]
+    outcomes: dict[URIRef, MuscleOutcome] = {}
+    for muscle, outcome in first.muscles.items():
+        others = [r.muscles[muscle] for r in readings[1:]]
+        if all(o == outcome for o in others):
+            outcomes[muscle] = outcome
+            continue
+        kept = frozenset.intersection(outcome.kept, *(o.kept for o in others))
+        lost = frozenset.intersection(outcome.lost, *(o.lost for o in others))
+        outcomes[muscle] = MuscleOutcome(muscle, MuscleStatus.UNDETERMINED, kept, lost)
+    always = frozenset.intersection(*(r.removed_regions for r in readings))
+    sometimes = frozenset.union(*(r.removed_regions for r in readings)) - always
+    joints = frozenset.intersection(*(r.lost_joints for r in readings))
+    return LevelEffects(level, always, joints, outcomes, sometimes)
+
+
 def _outcome(
     kb: KnowledgeBase,
     muscle: URIRef,
@@ -113,11 +151,17 @@ def _outcome(
 ) -> MuscleOutcome:
     if any(region in removed for region in kb.objects(muscle, TMR.locatedIn)):
         return MuscleOutcome(muscle, MuscleStatus.ABSENT, frozenset(), frozenset(actions))
-    detached = any(region in removed for region in kb.objects(muscle, TMR.insertionIn))
+    insertions = kb.objects(muscle, TMR.insertionIn)
+    # Detached only when every insertion is gone: a long flexor that loses one finger still pulls
+    # on the others. An action at one ray's joint is lost with the muscle's insertions on that ray.
+    detached = bool(insertions) and all(region in removed for region in insertions)
+    lost_rays = _rays_without_insertion(kb, insertions, removed)
     lost = {
         action
         for action in actions
-        if detached or any(j in lost_joints for j in kb.objects(action, TMR.atJoint))
+        if detached
+        or any(j in lost_joints for j in kb.objects(action, TMR.atJoint))
+        or (lost_rays and _ray_of_action(kb, action) in lost_rays)
     }
     kept = actions - lost
     if not kept:
@@ -129,11 +173,33 @@ def _outcome(
     return MuscleOutcome(muscle, status, frozenset(kept), frozenset(lost))
 
 
+def _rays_without_insertion(
+    kb: KnowledgeBase, insertions: list[URIRef], removed: frozenset[URIRef]
+) -> set[URIRef]:
+    """The rays on which the muscle inserts and every one of its insertions there is removed."""
+    by_ray: dict[URIRef, list[bool]] = {}
+    for region in insertions:
+        for ray in kb.objects(region, TMR.ofDigit):
+            by_ray.setdefault(ray, []).append(region in removed)
+    return {ray for ray, gone in by_ray.items() if all(gone)}
+
+
+def _ray_of_action(kb: KnowledgeBase, action: URIRef) -> URIRef | None:
+    """The ray whose joint the action is at (None for a joint of no single ray)."""
+    for joint in kb.objects(action, TMR.atJoint):
+        for region in kb.objects(joint, TMR.articulates):
+            for ray in kb.objects(region, TMR.ofDigit):
+                return ray
+    return None
+
+
 def _whole_outcome(whole: URIRef, parts: list[MuscleOutcome]) -> MuscleOutcome:
     kept = frozenset().union(*(p.kept for p in parts)) if parts else frozenset()
     lost = frozenset().union(*(p.lost for p in parts)) if parts else frozenset()
     statuses = {p.status for p in parts}
-    if not parts or statuses == {MuscleStatus.ABSENT}:
+    if MuscleStatus.UNDETERMINED in statuses:
+        status = MuscleStatus.UNDETERMINED
+    elif not parts or statuses == {MuscleStatus.ABSENT}:
         status = MuscleStatus.ABSENT
     elif statuses <= {MuscleStatus.REDUNDANT, MuscleStatus.ABSENT}:
         status = MuscleStatus.REDUNDANT

@@ -20,6 +20,7 @@ from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import LEVEL_IDS
 from tmrplan.planning.amputation import LevelEffects, MuscleStatus, compute_level_effects
+from tmrplan.planning.loss import Loss, names_rays, resolve_loss, stump_region
 from tmrplan.planning.spatial import POSITIONS, SpatialIndex
 from tmrplan.text import suggest
 
@@ -29,12 +30,20 @@ _PART_OF = TMR.partOf
 
 @dataclass(frozen=True)
 class Site:
-    """Where a neuroma lies: the level (None for an intact limb), the region, and for an intact
-    limb optionally which third of the region (``proximal``, ``middle`` or ``distal``)."""
+    """Where a neuroma lies: the level (None for an intact limb), the region, for an intact limb
+    optionally which third of the region (``proximal``, ``middle`` or ``distal``), and what the
+    case adds to the level (rays, through-level, residual length; None when nothing)."""
 
     level: URIRef | None
     region: URIRef
     position: str | None = None
+    loss: Loss | None = None
+
+    @property
+    def amputation(self) -> URIRef | Loss | None:
+        """What the effects of the site are computed from: the loss if the case refines the
+        level, else the level."""
+        return self.loss if self.loss is not None else self.level
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ class Candidate:
     region_distance: int
 
 
-class LevelEffectsTable(dict[URIRef | None, LevelEffects]):
+class LevelEffectsTable(dict[URIRef | Loss | None, LevelEffects]):
     """Each level's effects, computed the first time a plan asks for that level, then kept.
 
     Computing every level at load costs levels times muscles, which grows with the square of the
@@ -71,7 +80,7 @@ class LevelEffectsTable(dict[URIRef | None, LevelEffects]):
         self._kb = kb
         self._lock = threading.Lock()
 
-    def __missing__(self, level: URIRef | None) -> LevelEffects:
+    def __missing__(self, level: URIRef | Loss | None) -> LevelEffects:
         with self._lock:
             if level not in self:  # another thread may have filled it while this one waited
                 self[level] = compute_level_effects(self._kb, level)
@@ -140,13 +149,27 @@ class AnatomyIndex:
             self._reach[nerve] = regions
 
     # ------------------------------------------------------------------ sites
-    def site(self, level_id: str, region_id: str | None, position: str | None = None) -> Site:
-        """Resolve a level id (and, for ``none``, a region id and optional position) to a site.
+    def site(
+        self,
+        level_id: str,
+        region_id: str | None,
+        position: str | None = None,
+        *,
+        digits: tuple[str, ...] = (),
+        toes: tuple[str, ...] = (),
+        through: str | None = None,
+        residual: str | None = None,
+    ) -> Site:
+        """Resolve a level id (and, for ``none``, a region id and optional position; for a hand
+        or foot level its digits or toes and through-level; for a trans-segment level its
+        residual length) to a site.
 
         Raises:
-            UnknownEntityError: for an unknown level, region id or position, with close matches.
+            UnknownEntityError: for an unknown level, region id, position, digit, toe,
+                through-level or residual length, with close matches.
             InvalidCaseError: for a region or position given with an amputation, or no region
-                without one.
+                without one; rays, through or residual where the level takes none
+                (:func:`~tmrplan.planning.loss.resolve_loss`).
         """
         kb = self.kb
         if level_id not in LEVEL_IDS:
@@ -160,6 +183,11 @@ class AnatomyIndex:
             if position not in POSITIONS:
                 raise UnknownEntityError("position", position, suggest(position, POSITIONS, 3))
         if level_id == "none":
+            if digits or toes or through or residual:
+                raise InvalidCaseError(
+                    "digits, toes, through and residual describe an amputation; an intact limb "
+                    "(level 'none') takes --region (and --position) instead"
+                )
             if not region_id:
                 raise InvalidCaseError(
                     "an intact limb (level 'none') needs --region: where the neuroma is"
@@ -178,7 +206,14 @@ class AnatomyIndex:
                 "lies in the stump region"
             )
         level = kb.level_ids[level_id]
-        return Site(level, kb.objects(level, TMR.stumpRegion)[0])
+        loss = resolve_loss(kb, level, digits, toes, through, residual)
+        if (
+            loss == Loss(level)
+            and not names_rays(kb, level)
+            and not kb.subjects(TMR.residualOf, level)
+        ):
+            return Site(level, kb.objects(level, TMR.stumpRegion)[0])
+        return Site(level, stump_region(kb, loss), loss=loss)
 
     def neuroma(self, nerve: URIRef, site: Site) -> Neuroma:
         """Where the neuroma is: the compartments the nerve runs in there, its point on the
@@ -193,7 +228,7 @@ class AnatomyIndex:
                 if site.level is not None
                 else space.point(site.region, site.position)
             )
-            effects = self.effects[site.level]
+            effects = self.effects[site.amputation]
             around = self.around(site.region)
             compartments = space.nerve_compartments(nerve, around, at, effects.is_removed)
             side = space.side_at(nerve, around, at, effects.is_removed)
@@ -275,7 +310,7 @@ class AnatomyIndex:
         return list(found)
 
     def _find_candidates(self, nerve: URIRef, site: Site) -> list[Candidate]:
-        effects = self.effects[site.level]
+        effects = self.effects[site.amputation]
         found = []
         for distance, regions in ((0, self.around(site.region)), (1, self.adjacent(site.region))):
             for region in sorted(regions):

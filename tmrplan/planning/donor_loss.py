@@ -43,7 +43,7 @@ def what_is_lost(
     """
     kb = index.kb
     site = index.site(case.level, case.region)
-    effects = index.effects[site.level]
+    effects = index.effects[site.amputation]
     outcome = effects.muscles[muscle]
     prime = set(kb.objects(muscle, TMR.primeMoverFor))
     losses = []

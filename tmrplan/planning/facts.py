@@ -44,7 +44,7 @@ def option_facts(
 def _anatomy_facts(index: AnatomyIndex, candidate: Candidate, site: Site) -> dict[str, Any]:
     """The facts that depend on the anatomy and the site only (the same for every plan there)."""
     kb = index.kb
-    effects = index.effects[site.level]
+    effects = index.effects[site.amputation]
     outcome = effects.muscles[candidate.muscle]
     prime = set(kb.objects(candidate.muscle, TMR.primeMoverFor))
     without_backup = [
@@ -53,13 +53,19 @@ def _anatomy_facts(index: AnatomyIndex, candidate: Candidate, site: Site) -> dic
         if not index.other_movers(candidate.muscle, candidate.branch, a, effects)
     ]
     published = index.published(candidate, site)
-    facts: dict[str, Any] = {
-        "muscle_present": outcome.status is not MuscleStatus.ABSENT,
-        "actions_total": len(outcome.kept) + len(outcome.lost),
-        "actions_lost": len(outcome.lost),
-        "actions_kept": len(outcome.kept),
-        "prime_actions_kept": len(outcome.kept & prime),
-        "kept_actions_without_other_mover": len(without_backup),
+    facts: dict[str, Any] = {"status_undetermined": outcome.status is MuscleStatus.UNDETERMINED}
+    if outcome.status is not MuscleStatus.UNDETERMINED:
+        # Undetermined (the case leaves open which rays were lost): the counts are unknowns, so
+        # no status or risk card fires on one reading of the case.
+        facts |= {
+            "muscle_present": outcome.status is not MuscleStatus.ABSENT,
+            "actions_total": len(outcome.kept) + len(outcome.lost),
+            "actions_lost": len(outcome.lost),
+            "actions_kept": len(outcome.kept),
+            "prime_actions_kept": len(outcome.kept & prime),
+            "kept_actions_without_other_mover": len(without_backup),
+        }
+    facts |= {
         "only_supply": index.supply.get(candidate.muscle, set()) == {candidate.branch},
         "region_distance": candidate.region_distance,
         "published_pattern": bool(published),

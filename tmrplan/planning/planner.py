@@ -35,6 +35,7 @@ from tmrplan.model import (
 from tmrplan.notice import NOTICE
 from tmrplan.planning.anatomy_index import AnatomyIndex, Candidate, Site
 from tmrplan.planning.facts import option_facts
+from tmrplan.planning.loss import loss_in_words, loss_unknowns
 from tmrplan.rules.cards import RuleBook, RuleCard
 from tmrplan.rules.engine import RuleEngine
 from tmrplan.rules.outcomes import RISK_CODES, RISK_ORDER, STATUS_CODES, STATUS_ORDER
@@ -134,10 +135,11 @@ class Planner:
             alternatives=self._alternatives,
             instructions=self._instructions,
             risks=self._risks,
-            unknowns=tuple(self._unknowns(case, nerve_plans)),
+            unknowns=tuple(self._unknowns(case, site, nerve_plans)),
             notice=NOTICE,
             preview_cards=self.rulebook.unapproved,
             ranking=self._ranking,
+            amputation=loss_in_words(self.kb, site.loss) if site.loss else "",
         )
 
     # ------------------------------------------------------------------ steps
@@ -151,13 +153,25 @@ class Planner:
             ("region", case.region or ""),
             ("side", case.side or ""),
             ("position", case.position or ""),
+            *(("digit", d) for d in case.digits),
+            *(("toe", t) for t in case.toes),
+            ("through", case.through or ""),
+            ("residual", case.residual or ""),
             *(("context field", k) for k in case.context),
         ):
             check_name_length(what, typed)
         if case.side is not None and case.side not in SIDES:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         check_context(case.context)
-        site = self.index.site(case.level, case.region, case.position)
+        site = self.index.site(
+            case.level,
+            case.region,
+            case.position,
+            digits=case.digits,
+            toes=case.toes,
+            through=case.through,
+            residual=case.residual,
+        )
         nerves = []
         for name in case.nerves:
             nerve = self.kb.get(name, "nerve")
@@ -360,10 +374,11 @@ class Planner:
             )
         return items
 
-    def _unknowns(self, case: Case, nerve_plans: tuple[NervePlan, ...]) -> list[str]:
+    def _unknowns(self, case: Case, site: Site, nerve_plans: tuple[NervePlan, ...]) -> list[str]:
         unknowns = []
         if case.side is None:
             unknowns.append("side (left or right) not stated")
+        unknowns += loss_unknowns(self.kb, site.loss)
         if case.level == "none" and case.position is None and case.region in self._axis_regions:
             unknowns.append(
                 f"position within the {case.region} (proximal, middle or distal third) not "

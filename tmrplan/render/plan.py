@@ -52,6 +52,7 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
             "preview": plan.is_preview,
             "preview_cards": list(plan.preview_cards),
             "ranking": asdict(plan.ranking) if plan.ranking else None,
+            "amputation": plan.amputation,
             "nerves": [
                 {
                     "nerve": asdict(n.nerve),
@@ -128,6 +129,8 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
     """
     case = plan.case
     where = case.level if case.level != "none" else f"intact limb, {case.region}"
+    if plan.amputation:
+        where += f" ({plan.amputation})"
     blocks: list[Block] = [
         _line(
             f"TMR options — {', '.join(case.nerves)} — {where}"
@@ -230,6 +233,7 @@ def plan_document(plan: Plan, exported_on: date | None = None) -> Document:
     facts = [
         ("Nerves: ", ", ".join(case.nerves)),
         ("Level: ", case.level),
+        *([("Amputated: ", plan.amputation)] if plan.amputation else []),
         ("Region: ", case.region or "not stated"),
         ("Side: ", case.side or "not stated"),
         ("Context: ", stated or "none stated"),

@@ -26,6 +26,12 @@ FACTS: dict[str, FactSpec] = {
     "muscle_present": FactSpec(
         bool, "option", "the target muscle is still there after the amputation"
     ),
+    "status_undetermined": FactSpec(
+        bool,
+        "option",
+        "the case leaves open which digits or toes were lost (or through where), and the readings "
+        "it allows disagree about this muscle: its action counts are unknown",
+    ),
     "actions_total": FactSpec(int, "option", "how many actions the muscle has"),
     "actions_lost": FactSpec(
         int, "option", "how many of its actions the amputation has already taken"

@@ -22,7 +22,7 @@ RISK_ORDER: dict[Risk, int] = {
     Risk.UNKNOWN: 4,
 }
 # Where two status rules disagree, the more conservative reading wins (and both flags are shown).
-STATUS_CODES: dict[str, DonorStatus] = {
-    "donor_status." + s.value: s for s in DonorStatus if s is not DonorStatus.UNKNOWN
-}
-RISK_CODES: dict[str, Risk] = {"strength_loss." + r.value: r for r in Risk if r is not Risk.UNKNOWN}
+# "unknown" is a code too: a card may say outright that the case leaves the value open (which
+# digits were lost), which is an answer, where no card firing at all is a gap in the rules.
+STATUS_CODES: dict[str, DonorStatus] = {"donor_status." + s.value: s for s in DonorStatus}
+RISK_CODES: dict[str, Risk] = {"strength_loss." + r.value: r for r in Risk}
