@@ -263,12 +263,19 @@ def _family_value(card: RuleCard) -> tuple[str, Enum] | None:
     return None
 
 
+def _unknown(value: Enum) -> bool:
+    """Whether a card's value is "unknown": it says the case leaves the value open, which
+    contradicts no other card (the planner shows unknown, the more cautious reading, and both
+    flags) and so is never half of a conflict."""
+    return value.value == "unknown"
+
+
 def _static_conflicts(cards: list[RuleCard]) -> dict[tuple[str, ...], str]:
     """Pairs of cards that set different values of one family and can fire on the same facts."""
     found: dict[tuple[str, ...], str] = {}
     valued = [(c, v) for c in cards if (v := _family_value(c)) is not None]
     for (a, (fa, va)), (b, (fb, vb)) in itertools.combinations(valued, 2):
-        if fa != fb or va == vb or a.scope != b.scope:
+        if fa != fb or va == vb or a.scope != b.scope or _unknown(va) or _unknown(vb):
             continue
         for x, y in itertools.product(branches(a), branches(b)):
             shown = witness([*x, *y])
@@ -318,7 +325,7 @@ def _empirical(
             if not mine:
                 missing.setdefault(family, []).append((values, key))
             for a, b in itertools.combinations(sorted(mine), 2):
-                if mine[a] != mine[b]:
+                if mine[a] != mine[b] and not (_unknown(mine[a]) or _unknown(mine[b])):
                     together.setdefault((a, b), set()).add(key)
     gaps = []
     for family, holes in missing.items():
