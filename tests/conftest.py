@@ -30,6 +30,7 @@ FRAMEWORK = [
     "anatomy/regions.ttl",
     "anatomy/joints.ttl",
     "anatomy/levels.ttl",
+    "anatomy/digits.ttl",
     "anatomy/roots.ttl",
 ]
 
