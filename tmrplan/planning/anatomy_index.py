@@ -18,7 +18,7 @@ from tmrplan.errors import InvalidCaseError, UnknownEntityError
 from tmrplan.knowledge.describe import muscle_parts
 from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.knowledge.vocab import TMR
-from tmrplan.model import LEVEL_IDS
+from tmrplan.model import LEVEL_IDS, Case
 from tmrplan.planning.amputation import LevelEffects, MuscleStatus, compute_level_effects
 from tmrplan.planning.loss import Loss, names_rays, resolve_loss, stump_region
 from tmrplan.planning.spatial import POSITIONS, SpatialIndex
@@ -214,6 +214,18 @@ class AnatomyIndex:
         ):
             return Site(level, kb.objects(level, TMR.stumpRegion)[0])
         return Site(level, stump_region(kb, loss), loss=loss)
+
+    def case_site(self, case: Case) -> Site:
+        """The site of a case: :meth:`site` with everything the case says about where it is."""
+        return self.site(
+            case.level,
+            case.region,
+            case.position,
+            digits=case.digits,
+            toes=case.toes,
+            through=case.through,
+            residual=case.residual,
+        )
 
     def neuroma(self, nerve: URIRef, site: Site) -> Neuroma:
         """Where the neuroma is: the compartments the nerve runs in there, its point on the

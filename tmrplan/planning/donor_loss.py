@@ -42,7 +42,7 @@ def what_is_lost(
         True
     """
     kb = index.kb
-    site = index.site(case.level, case.region)
+    site = index.case_site(case)
     effects = index.effects[site.amputation]
     outcome = effects.muscles[muscle]
     prime = set(kb.objects(muscle, TMR.primeMoverFor))

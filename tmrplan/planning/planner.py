@@ -163,15 +163,7 @@ class Planner:
         if case.side is not None and case.side not in SIDES:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         check_context(case.context)
-        site = self.index.site(
-            case.level,
-            case.region,
-            case.position,
-            digits=case.digits,
-            toes=case.toes,
-            through=case.through,
-            residual=case.residual,
-        )
+        site = self.index.case_site(case)
         nerves = []
         for name in case.nerves:
             nerve = self.kb.get(name, "nerve")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan, parse_case
 from tmrplan.planning.anatomy_index import AnatomyIndex, Site
 from tmrplan.planning.facts import option_facts
+from tmrplan.planning.loss import level_limb, limb_digits, limb_throughs, names_rays, whole_foot
 from tmrplan.planning.planner import Planner
 from tmrplan.rules.facts import CandidateFacts
 
@@ -60,21 +61,51 @@ def sweep(kb: KnowledgeBase, index: AnatomyIndex | None = None) -> list[SweepCas
         False
     """
     index = index or AnatomyIndex(kb)
-    sites: list[tuple[str, Site]] = []
+    sites: list[tuple[str, Site, Case]] = []
     for level_id in LEVEL_IDS:
         level = kb.level_ids.get(level_id)
         if level is not None and kb.objects(level, TMR.stumpRegion):
-            sites.append((level_id, index.site(level_id, None)))
+            sites.append((level_id, index.site(level_id, None), Case((), level_id)))
+            sites += _ray_readings(kb, index, level_id)
     for region_id in sorted(kb.region_ids):
-        sites.append((f"none/{region_id}", index.site("none", region_id)))
+        case = Case((), "none", region_id)
+        sites.append((f"none/{region_id}", index.site("none", region_id), case))
     nerves = sorted({n for cls in NEUROMA_NERVE_CLASSES for n in kb.entities(cls)}, key=local_name)
     found = []
     for nerve in nerves:
-        for where, site in sites:
+        for where, site, case in sites:
             if index.reaches(nerve, site):
-                level_id, _, region_id = where.partition("/")
-                case = Case((kb.label(nerve),), level_id, region_id or None)
-                found.append(SweepCase(f"{local_name(nerve)}@{where}", case))
+                named = replace(case, nerves=(kb.label(nerve),))
+                found.append(SweepCase(f"{local_name(nerve)}@{where}", named))
+    return found
+
+
+def _ray_readings(
+    kb: KnowledgeBase, index: AnatomyIndex, level_id: str
+) -> list[tuple[str, Site, Case]]:
+    """A level that names rays, read with them: every ray through each through-level of its
+    limb, and each ray alone through its first joint of the hand or foot (MCP, MTP), so that the
+    sweep holds determined hand and foot readings, not only the undetermined bare level. Keyed
+    ``<level>/<digits>@<through>`` (``all`` for every ray)."""
+    level = kb.level_ids[level_id]
+    if not names_rays(kb, level):
+        return []
+    limb = level_limb(kb, level)
+    field = "toes" if limb == TMR.LowerLimb else "digits"
+    digits = limb_digits(kb, limb)
+    throughs = limb_throughs(kb, limb)
+    readings = [
+        ("all", [d for d in digits if d not in kb.objects(t, TMR.notForDigit)], t) for t in throughs
+    ]
+    readings += [(kb.value(d, TMR.digitId) or "", [d], throughs[2]) for d in digits]  # mcp, mtp
+    found = []
+    for name, rays, through in readings:
+        through_id = kb.value(through, TMR.throughId) or ""
+        ids = tuple(kb.value(d, TMR.digitId) or "" for d in rays)
+        given = {field: () if whole_foot(kb, through) else ids, "through": through_id}
+        case = Case((), level_id, **given)  # type: ignore[arg-type]
+        site = index.site(level_id, None, **given)  # type: ignore[arg-type]
+        found.append((f"{level_id}/{name}@{through_id}", site, case))
     return found
 
 
@@ -125,7 +156,7 @@ def candidate_facts(index: AnatomyIndex, cases: Iterable[Case]) -> list[Candidat
     counts: Counter[tuple[tuple[str, Any], ...]] = Counter()
     examples: dict[tuple[tuple[str, Any], ...], str] = {}
     for case in cases:
-        site = index.site(case.level, case.region)
+        site = index.case_site(case)
         where = case.level if case.level != "none" else f"intact {case.region}"
         context = {k: v for k, v in case.context.items() if k in CONTEXT_FIELDS}
         for name in case.nerves:

@@ -267,7 +267,7 @@ def _unknown(value: Enum) -> bool:
     """Whether a card's value is "unknown": it says the case leaves the value open, which
     contradicts no other card (the planner shows unknown, the more cautious reading, and both
     flags) and so is never half of a conflict."""
-    return value.value == "unknown"
+    return bool(value.value == "unknown")
 
 
 def _static_conflicts(cards: list[RuleCard]) -> dict[tuple[str, ...], str]:
