@@ -36,6 +36,8 @@ _STATUS_MARK = {
     MuscleStatus.REDUNDANT: ("o", "#2f6f9f"),
     MuscleStatus.PARTIAL: ("^", "#b8860b"),
     MuscleStatus.FUNCTIONAL: ("s", "#7a3b3b"),
+    # A hand or foot level read without its digits: the readings disagree on these muscles.
+    MuscleStatus.UNDETERMINED: ("D", "#6a5acd"),
 }
 
 
