@@ -184,3 +184,27 @@ def test_no_muscle_is_left_without_a_status_at_any_level(kb: KnowledgeBase) -> N
     muscles = set(kb.entities(TMR.Muscle))
     for level in kb.level_ids.values():
         assert set(compute_level_effects(kb, level).muscles) == muscles
+
+
+def test_digit_muscles_insert_ray_by_ray(kb: KnowledgeBase) -> None:
+    """A muscle on the fingers or toes inserts on its rays' segments and moves per-ray joints:
+    an insertion on the grouped "digits" region, or an action at a grouped digit joint, could not
+    say which digit a hand or foot amputation takes from it (and would stay "functional")."""
+    grouped = {TMR.Digits, TMR.Toes, TMR.SingleDigit}
+    on_group = [
+        kb.label(m)
+        for m in kb.entities(TMR.Muscle)
+        if set(kb.objects(m, TMR.insertionIn)) & grouped
+    ]
+    assert on_group == []
+    at_group = [
+        kb.label(a)
+        for a in kb.entities(TMR.Action)
+        if kb.subjects(TMR.performs, a)
+        and any(set(kb.objects(j, TMR.articulates)) & grouped for j in kb.objects(a, TMR.atJoint))
+    ]
+    assert at_group == []
+    # and the per-ray model is really used: every digit and toe has muscles inserting on it
+    for digit in kb.entities(TMR.Digit):
+        segments = kb.subjects(TMR.ofDigit, digit)
+        assert any(kb.subjects(TMR.insertionIn, s) for s in segments), kb.label(digit)
