@@ -19,6 +19,7 @@ from tmrplan.render import drawing
 from tmrplan.render.document import flag_headline
 from tmrplan.render.markdown import inline
 from tmrplan.render.plan import to_json_dict, to_markdown
+from tmrplan.ui.amputation_form import amputation_inputs
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
 
@@ -87,13 +88,19 @@ def nerve_choices() -> dict[str, str]:
 
 
 def case_form() -> Case | None:
-    """The case form; a Case once submitted, else None. Unstated context stays unstated."""
+    """The case form; a Case once submitted, else None. Unstated context stays unstated.
+
+    The level and what it takes (digits or toes, through, residual length) come before the form:
+    they rerun the page as they change, so the pickers follow the level
+    (:mod:`tmrplan.ui.amputation_form`)."""
     kb = planner().kb
     choices = nerve_choices()
+    level_column, _ = st.columns([1, 2])
+    level = level_column.selectbox("Amputation level", LEVEL_IDS, index=1, key="level")
+    amputation = amputation_inputs(level)
     with st.form("case", border=True):
-        left, middle, right = st.columns(3)
-        level = left.selectbox("Amputation level", LEVEL_IDS, index=1, key="level")
-        region = middle.selectbox(
+        left, right = st.columns(2)
+        region = left.selectbox(
             "Region (intact limb only)", ["", *sorted(kb.region_ids)], key="region"
         )
         side = right.selectbox("Side", ["not stated", "left", "right"], key="side")
@@ -122,6 +129,7 @@ def case_form() -> Case | None:
         region=region or None,
         side=None if side == "not stated" else side,
         context={k: v for k, v in context.items() if v is not None},
+        **amputation,
     )
 
 
@@ -134,6 +142,8 @@ def show_plan(plan: Plan) -> None:
     if preview := preview_notice(plan):
         st.error(md(preview), icon=":material/warning:")
     st.info(plan.notice)
+    if plan.amputation:  # the rays and level in words, as the PDF and the Markdown say them
+        st.write(f"**Amputated:** {md(plan.case.level)}; {md(plan.amputation)}")
     for nerve in plan.nerves:
         show_nerve(plan, nerve)
     if plan.case_flags:
