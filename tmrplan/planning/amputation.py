@@ -77,7 +77,9 @@ def removed_regions(kb: KnowledgeBase, level: URIRef) -> frozenset[URIRef]:
     return frozenset(level_regions(kb, level))
 
 
-def compute_level_effects(kb: KnowledgeBase, level: URIRef | Loss | None) -> LevelEffects:
+def compute_level_effects(
+    kb: KnowledgeBase, level: URIRef | Loss | None, anatomy: Anatomy | None = None
+) -> LevelEffects:
     """Derive absent, redundant, partial and functional muscles for a level.
 
     Args:
@@ -86,6 +88,8 @@ def compute_level_effects(kb: KnowledgeBase, level: URIRef | Loss | None) -> Lev
             the case's rays, through-level and residual length), or None for an intact limb.
             A level that names rays, given without them, is read in every way it allows
             (:func:`~tmrplan.planning.loss.scenarios`).
+        anatomy: :meth:`Anatomy.of` the same knowledge base, if the caller keeps one (a level
+            table computing many levels reads the graph once).
 
     Example:
         >>> from tmrplan.knowledge.kb import load_knowledge_base
@@ -94,33 +98,75 @@ def compute_level_effects(kb: KnowledgeBase, level: URIRef | Loss | None) -> Lev
         >>> TMR.BicepsBrachiiShortHead in effects.with_status(MuscleStatus.REDUNDANT)
         True
     """
+    anatomy = anatomy or Anatomy.of(kb)
     if level is None:
-        return _effects(kb, None, frozenset())
+        return _effects(anatomy, None, frozenset())
     loss = level if isinstance(level, Loss) else Loss(level)
     if not names_rays(kb, loss.level):
-        return _effects(kb, loss.level, frozenset(level_regions(kb, loss.level, loss.residual)))
-    readings = [_effects(kb, loss.level, removed) for removed in scenarios(kb, loss)]
+        removed = frozenset(level_regions(kb, loss.level, loss.residual))
+        return _effects(anatomy, loss.level, removed)
+    readings = [_effects(anatomy, loss.level, removed) for removed in scenarios(kb, loss)]
     return readings[0] if len(readings) == 1 else _agreement(loss.level, readings)
 
 
-def _effects(kb: KnowledgeBase, level: URIRef | None, removed: frozenset[URIRef]) -> LevelEffects:
+@dataclass(frozen=True)
+class _Muscle:
+    """What decides one muscle's outcome, read from the graph once per computation (a bare ray
+    level is computed for some thirty readings)."""
+
+    muscle: URIRef
+    located: tuple[URIRef, ...]
+    insertions: tuple[URIRef, ...]
+    # Each ray the muscle inserts on, with its insertions there.
+    on_rays: dict[URIRef, tuple[URIRef, ...]]
+    # Each action with its joints and the ray whose joint it is at (None: no single ray).
+    actions: dict[URIRef, tuple[tuple[URIRef, ...], URIRef | None]]
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    """The graph's joints and muscles as :func:`compute_level_effects` reads them."""
+
+    joints: tuple[tuple[URIRef, tuple[URIRef, ...]], ...]
+    muscles: tuple[_Muscle, ...]
+    wholes: tuple[tuple[URIRef, tuple[URIRef, ...]], ...]
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> Anatomy:
+        joints = tuple((j, tuple(kb.objects(j, TMR.articulates))) for j in kb.entities(TMR.Joint))
+        muscles, wholes = [], []
+        for muscle in kb.entities(TMR.Muscle):
+            actions = kb.objects(muscle, TMR.performs)
+            if not actions and muscle_parts(kb, muscle):
+                wholes.append((muscle, tuple(sorted(muscle_parts(kb, muscle)))))
+                continue
+            insertions = tuple(kb.objects(muscle, TMR.insertionIn))
+            on_rays: dict[URIRef, list[URIRef]] = {}
+            for region in insertions:
+                for ray in kb.objects(region, TMR.ofDigit):
+                    on_rays.setdefault(ray, []).append(region)
+            muscles.append(
+                _Muscle(
+                    muscle,
+                    tuple(kb.objects(muscle, TMR.locatedIn)),
+                    insertions,
+                    {ray: tuple(regions) for ray, regions in on_rays.items()},
+                    {
+                        a: (tuple(kb.objects(a, TMR.atJoint)), _ray_of_action(kb, a))
+                        for a in actions
+                    },
+                )
+            )
+        return cls(joints, tuple(muscles), tuple(wholes))
+
+
+def _effects(anatomy: Anatomy, level: URIRef | None, removed: frozenset[URIRef]) -> LevelEffects:
     lost_joints = frozenset(
-        joint
-        for joint in kb.entities(TMR.Joint)
-        if any(region in removed for region in kb.objects(joint, TMR.articulates))
+        joint for joint, regions in anatomy.joints if any(r in removed for r in regions)
     )
-    outcomes: dict[URIRef, MuscleOutcome] = {}
-    wholes = []
-    for muscle in kb.entities(TMR.Muscle):
-        actions = set(kb.objects(muscle, TMR.performs))
-        if not actions and muscle_parts(kb, muscle):
-            wholes.append(muscle)
-            continue
-        outcomes[muscle] = _outcome(kb, muscle, actions, removed, lost_joints)
-    for whole in wholes:
-        outcomes[whole] = _whole_outcome(
-            whole, [outcomes[p] for p in muscle_parts(kb, whole) if p in outcomes]
-        )
+    outcomes = {m.muscle: _outcome(m, removed, lost_joints) for m in anatomy.muscles}
+    for whole, parts in anatomy.wholes:
+        outcomes[whole] = _whole_outcome(whole, [outcomes[p] for p in parts if p in outcomes])
     return LevelEffects(level, removed, lost_joints, outcomes)
 
 
@@ -143,25 +189,23 @@ def _agreement(level: URIRef, readings: list[LevelEffects]) -> LevelEffects:
 
 
 def _outcome(
-    kb: KnowledgeBase,
-    muscle: URIRef,
-    actions: set[URIRef],
-    removed: frozenset[URIRef],
-    lost_joints: frozenset[URIRef],
+    muscle: _Muscle, removed: frozenset[URIRef], lost_joints: frozenset[URIRef]
 ) -> MuscleOutcome:
-    if any(region in removed for region in kb.objects(muscle, TMR.locatedIn)):
-        return MuscleOutcome(muscle, MuscleStatus.ABSENT, frozenset(), frozenset(actions))
-    insertions = kb.objects(muscle, TMR.insertionIn)
+    actions = set(muscle.actions)
+    if any(region in removed for region in muscle.located):
+        return MuscleOutcome(muscle.muscle, MuscleStatus.ABSENT, frozenset(), frozenset(actions))
     # Detached only when every insertion is gone: a long flexor that loses one finger still pulls
     # on the others. An action at one ray's joint is lost with the muscle's insertions on that ray.
-    detached = bool(insertions) and all(region in removed for region in insertions)
-    lost_rays = _rays_without_insertion(kb, insertions, removed)
+    detached = bool(muscle.insertions) and all(r in removed for r in muscle.insertions)
+    lost_rays = {
+        ray for ray, regions in muscle.on_rays.items() if all(r in removed for r in regions)
+    }
     lost = {
         action
-        for action in actions
+        for action, (joints, ray) in muscle.actions.items()
         if detached
-        or any(j in lost_joints for j in kb.objects(action, TMR.atJoint))
-        or (lost_rays and _ray_of_action(kb, action) in lost_rays)
+        or any(j in lost_joints for j in joints)
+        or (ray is not None and ray in lost_rays)
     }
     kept = actions - lost
     if not kept:
@@ -170,18 +214,7 @@ def _outcome(
         status = MuscleStatus.PARTIAL
     else:
         status = MuscleStatus.FUNCTIONAL
-    return MuscleOutcome(muscle, status, frozenset(kept), frozenset(lost))
-
-
-def _rays_without_insertion(
-    kb: KnowledgeBase, insertions: list[URIRef], removed: frozenset[URIRef]
-) -> set[URIRef]:
-    """The rays on which the muscle inserts and every one of its insertions there is removed."""
-    by_ray: dict[URIRef, list[bool]] = {}
-    for region in insertions:
-        for ray in kb.objects(region, TMR.ofDigit):
-            by_ray.setdefault(ray, []).append(region in removed)
-    return {ray for ray, gone in by_ray.items() if all(gone)}
+    return MuscleOutcome(muscle.muscle, status, frozenset(kept), frozenset(lost))
 
 
 def _ray_of_action(kb: KnowledgeBase, action: URIRef) -> URIRef | None:

@@ -19,7 +19,12 @@ from tmrplan.knowledge.describe import muscle_parts
 from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import LEVEL_IDS, Case
-from tmrplan.planning.amputation import LevelEffects, MuscleStatus, compute_level_effects
+from tmrplan.planning.amputation import (
+    Anatomy,
+    LevelEffects,
+    MuscleStatus,
+    compute_level_effects,
+)
 from tmrplan.planning.loss import Loss, names_rays, resolve_loss, stump_region
 from tmrplan.planning.spatial import POSITIONS, SpatialIndex
 from tmrplan.text import suggest
@@ -78,12 +83,15 @@ class LevelEffectsTable(dict[URIRef | Loss | None, LevelEffects]):
     def __init__(self, kb: KnowledgeBase) -> None:
         super().__init__()
         self._kb = kb
+        self._anatomy: Anatomy | None = None  # read from the graph at the first level asked
         self._lock = threading.Lock()
 
     def __missing__(self, level: URIRef | Loss | None) -> LevelEffects:
         with self._lock:
             if level not in self:  # another thread may have filled it while this one waited
-                self[level] = compute_level_effects(self._kb, level)
+                if self._anatomy is None:
+                    self._anatomy = Anatomy.of(self._kb)
+                self[level] = compute_level_effects(self._kb, level, self._anatomy)
             return dict.__getitem__(self, level)
 
 
