@@ -27,6 +27,11 @@ from tmrplan.rules.cards import load_rulebook
 from tmrplan.rules.engine import RuleEngine
 
 CASES = sorted((paths.rules_dir() / "reference_cases").glob("*.json"))
+# The two tests of a case share one xdist worker (``--dist loadgroup``), so the case is answered
+# once (by far the slower half is the baseline's SPARQL), not once in each worker.
+BY_CASE = [
+    pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(f"bench-{p.stem}")) for p in CASES
+]
 # Set by the planner's second rule pass (a target another nerve was assigned), which the baseline
 # leaves out on purpose: it is the same Python whichever way the facts were found.
 TAKEN = "donor_taken_by_other_nerve"
@@ -41,8 +46,8 @@ def read_case(path: Path) -> Case:
 class Answers(dict[str, tuple[Plan, Any]]):
     """Reference cases answered by the planner and by the baseline, each on first use.
 
-    Lazily, as the two tests of a case may run in different xdist workers: each worker answers the
-    cases it tests (once each), not all of them.
+    Lazily, as the cases are spread over the xdist workers: each worker answers the cases it
+    tests (once each, both tests of a case being in one worker's group), not all of them.
     """
 
     def __init__(self, planner: Planner, baseline: Any) -> None:
@@ -56,7 +61,7 @@ class Answers(dict[str, tuple[Plan, Any]]):
 
 
 @pytest.fixture(scope="module")
-def answers(planner: Planner) -> dict[str, tuple[Plan, Any]]:
+def answers(planner: Planner) -> Answers:
     """The reference cases, each answered once by the planner and once by the baseline."""
     baseline_module = load_script("sparql_baseline")
     return Answers(
@@ -84,10 +89,8 @@ def test_there_are_reference_cases_to_compare() -> None:
     assert len(CASES) >= 25
 
 
-@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_baseline_finds_exactly_the_planners_candidates(
-    path: Path, answers: dict[str, tuple[Plan, Any]]
-) -> None:
+@pytest.mark.parametrize("path", BY_CASE)
+def test_baseline_finds_exactly_the_planners_candidates(path: Path, answers: Answers) -> None:
     plan, answer = answers[path.name]
     ours, theirs = set(planner_options(plan)), set(baseline_options(answer))
     assert ours, "a reference case without options compares nothing"
@@ -97,9 +100,9 @@ def test_baseline_finds_exactly_the_planners_candidates(
     )
 
 
-@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+@pytest.mark.parametrize("path", BY_CASE)
 def test_baseline_computes_the_same_facts_and_the_same_rules_fire(
-    path: Path, answers: dict[str, tuple[Plan, Any]]
+    path: Path, answers: Answers
 ) -> None:
     plan, answer = answers[path.name]
     ours, theirs = planner_options(plan), baseline_options(answer)
@@ -111,11 +114,10 @@ def test_baseline_computes_the_same_facts_and_the_same_rules_fire(
     assert answer.case_rule_ids == {f.rule_id for f in plan.case_flags}
 
 
-def test_baseline_asks_the_graph_again_on_every_request(kb: KnowledgeBase) -> None:
-    baseline_module = load_script("sparql_baseline")
-    baseline = baseline_module.SparqlBaseline(kb.graph, RuleEngine(load_rulebook()))
-    case = read_case(CASES[0])
-    first, second = baseline.plan(case), baseline.plan(case)
+@pytest.mark.xdist_group(f"bench-{CASES[0].stem}")  # its first answer is that case's
+def test_baseline_asks_the_graph_again_on_every_request(answers: Answers) -> None:
+    _, first = answers[CASES[0].name]
+    second = answers.baseline.plan(read_case(CASES[0]))
     assert first.queries > 50
     assert second.queries == first.queries  # nothing was remembered between the two requests
 
