@@ -4,10 +4,16 @@ the plan names the digits and level in words."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.ui.test_app import all_text, open_page
+from tmrplan import paths
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.ui.resources import planner
 
@@ -116,6 +122,20 @@ def test_a_whole_foot_level_takes_every_toe_without_naming_them() -> None:
     assert "every toe and ray through the tarsometatarsal joints (Lisfranc)" in all_text(app)
 
 
+# A long transradial residual limb, for the app's test only, used while the shipped knowledge base
+# has no residual variants (ontology/anatomy/residual_lengths.ttl is being written): it says
+# nothing clinical, only gives the picker a variant to offer.
+TEST_VARIANT = """
+@prefix tmr: <https://w3id.org/tmrplan#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+tmr:test_transradial_long a tmr:ResidualVariant ; tmr:residualOf tmr:transradial ;
+    tmr:residualLength "long" ; skos:prefLabel "long transradial (app test)"@en ;
+    tmr:removesRegion tmr:Wrist , tmr:Hand , tmr:Digits ; tmr:stumpRegion tmr:DistalForearm ;
+    dcterms:source tmr:src_tmrplan_model .
+"""
+
+
 def residual_level() -> str | None:
     kb = planner().kb
     for level_id, level in sorted(kb.level_ids.items()):
@@ -124,19 +144,43 @@ def residual_level() -> str | None:
     return None
 
 
-def test_residual_length_is_offered_where_the_level_has_variants() -> None:
+@pytest.fixture
+def with_residuals(tmp_path: Path) -> Iterator[str]:
+    """A level with residual variants: the shipped ones if there are any, else the test's own."""
     level = residual_level()
-    if level is None:
-        pytest.skip("no level has residual variants yet (ontology/anatomy/residual_lengths.ttl)")
+    if level is not None:
+        yield level
+        return
+    folder = shutil.copytree(paths.ontology_dir(), tmp_path / "ontology")
+    (folder / "anatomy" / "test_residual_variant.ttl").write_text(TEST_VARIANT, encoding="utf-8")
+    os.environ["TMRPLAN_ONTOLOGY"] = str(folder)
+    planner.clear()
+    yield "transradial"
+    del os.environ["TMRPLAN_ONTOLOGY"]
+    planner.clear()
+
+
+def test_residual_length_is_offered_where_the_level_has_variants(with_residuals: str) -> None:
+    level = with_residuals
     app = choose_level(open_page("plan"), level)
     residual = app.selectbox(key="residual")
     assert residual.options[0] == "not stated" and "mid" in residual.options
     assert residual.value == "not stated"
-    residual.set_value("mid")
-    nerve = {"transfemoral": "sciatic nerve", "transtibial": "tibial nerve"}.get(
-        level, "median nerve"
-    )
-    app = submit(app, [nerve])
-    assert app.session_state["plan"].case.residual == "mid"
+    app = submit(app, [_nerve(level)])
+    assert app.session_state["plan"].case.residual is None  # not stated stays unstated
+    assert "residual length (short, mid or long)\\: not stated" in all_text(app)
+    length = next(r for r in residual.options if r in ("short", "long"))
+    app.selectbox(key="residual").set_value(length)
+    app = submit(app, [_nerve(level)])
+    assert app.session_state["plan"].case.residual == length
+    assert f"{length} residual limb" in all_text(app)
     app = choose_level(app, "partial_hand")
     assert "residual" not in keys(app, "selectbox")
+    app = choose_level(app, "shoulder_disarticulation")  # a level without variants
+    assert "residual" not in keys(app, "selectbox")
+
+
+def _nerve(level: str) -> str:
+    return {"transfemoral": "sciatic nerve", "transtibial": "tibial nerve"}.get(
+        level, "median nerve"
+    )
