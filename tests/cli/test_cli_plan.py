@@ -151,7 +151,7 @@ def iri_triples(path: Path, fmt: str) -> set[tuple[URIRef, URIRef, URIRef]]:
     """The triples of an exported file whose three terms are IRIs.
 
     Read with pyoxigraph (the knowledge base's own Turtle parser, JSON-LD too): a derived export
-    is some 90,000 triples, which rdflib takes seconds to read and pyoxigraph a tenth of that.
+    is tens of thousands of triples, which rdflib takes seconds to read and pyoxigraph a tenth.
     """
     formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
     found = set()
