@@ -147,10 +147,13 @@ class KnowledgeBase:
                 self.alt_labels[subject] = sorted(by_predicate[_ALT])
             for level_id in by_predicate.get(_LEVEL_ID, ()):
                 self.level_ids[level_id] = subject
-            # A ray's segments (tmr:ofDigit) are what a hand or foot level removes, not places a
-            # case names: an intact-limb neuroma of a digit is in "digits" (or "toes"), its nerve
-            # says which digit. Kept out, they stay out of region pickers and the sweep.
-            if TMR.ofDigit in self._out.get(subject, {}):
+            # A ray's segments (tmr:ofDigit) and the cuts of residual lengths (tmr:caseRegion
+            # false) are what a level removes, not places a case names: an intact-limb neuroma
+            # of a digit is in "digits", its nerve says which digit; a third of the forearm is
+            # its position. Kept out, they stay out of region pickers and the sweep.
+            if TMR.ofDigit in self._out.get(subject, {}) or by_predicate.get(TMR.caseRegion) == [
+                "false"
+            ]:
                 continue
             for region_id in by_predicate.get(_REGION_ID, ()):
                 self.region_ids[region_id] = subject
