@@ -3,7 +3,8 @@
 A level removes regions (and their parts). From that:
 
 * a **joint** is lost when any region it articulates is removed;
-* a **muscle** is absent when the region its belly lies in is removed;
+* a **muscle** is absent when the region its belly lies in is removed, or when every one of its
+  origins lies on removed ray segments;
 * a present muscle loses an **action** when any of its insertion regions is removed (it no longer
   pulls on anything) or when the action's joint is lost;
 * a present muscle that loses every action is **redundant**; one that keeps some is **partial**;
@@ -116,6 +117,9 @@ class _Muscle:
 
     muscle: URIRef
     located: tuple[URIRef, ...]
+    # Origins when every one is on a ray's segments (a dorsal interosseous between two
+    # metacarpals): with all of them removed the belly has nothing left to arise from.
+    ray_origins: tuple[URIRef, ...]
     insertions: tuple[URIRef, ...]
     # Each ray the muscle inserts on, with its insertions there.
     on_rays: dict[URIRef, tuple[URIRef, ...]]
@@ -145,10 +149,13 @@ class Anatomy:
             for region in insertions:
                 for ray in kb.objects(region, TMR.ofDigit):
                     on_rays.setdefault(ray, []).append(region)
+            origins = tuple(kb.objects(muscle, TMR.originIn))
+            on_ray = all(kb.objects(region, TMR.ofDigit) for region in origins)
             muscles.append(
                 _Muscle(
                     muscle,
                     tuple(kb.objects(muscle, TMR.locatedIn)),
+                    origins if origins and on_ray else (),
                     insertions,
                     {ray: tuple(regions) for ray, regions in on_rays.items()},
                     {
@@ -192,7 +199,9 @@ def _outcome(
     muscle: _Muscle, removed: frozenset[URIRef], lost_joints: frozenset[URIRef]
 ) -> MuscleOutcome:
     actions = set(muscle.actions)
-    if any(region in removed for region in muscle.located):
+    if any(region in removed for region in muscle.located) or (
+        muscle.ray_origins and all(region in removed for region in muscle.ray_origins)
+    ):
         return MuscleOutcome(muscle.muscle, MuscleStatus.ABSENT, frozenset(), frozenset(actions))
     # Detached only when every insertion is gone: a long flexor that loses one finger still pulls
     # on the others. An action at one ray's joint is lost with the muscle's insertions on that ray.

@@ -127,6 +127,8 @@ def scenarios(kb: KnowledgeBase, loss: Loss) -> list[frozenset[URIRef]]:
             choices = [frozenset({d}) for d in sorted(every)] + [every]
         for digits in choices:
             allowed = frozenset(d for d in digits if d not in kb.objects(through, TMR.notForDigit))
+            if not allowed and not whole_foot(kb, through):
+                continue  # e.g. the thumb alone through the PIP: not a reading, no loss at all
             readings.append(frozenset(ray_regions(kb, allowed, through)))
     return list(dict.fromkeys(readings))
 
