@@ -11,7 +11,7 @@ from tmrplan import paths
 from tmrplan.errors import InvalidCaseError, UnknownEntityError
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 from tmrplan.knowledge.vocab import RDF, TMR
-from tmrplan.model import Case, DonorStatus
+from tmrplan.model import Case, DonorStatus, Risk
 from tmrplan.planning.anatomy_index import AnatomyIndex, Site
 from tmrplan.planning.neuroma_sites import neuroma_sites_graph
 from tmrplan.planning.planner import Planner
@@ -139,3 +139,31 @@ def test_derived_sites_link_nerves_to_candidate_donors(planner: Planner) -> None
     assert (site, RDF.type, TMR.NeuromaSite) in graph
     assert (site, TMR.candidateDonor, TMR.BranchToBicepsBrachiiShortHead) in graph
     assert (TMR["site_SuralNerve_transhumeral"], RDF.type, TMR.NeuromaSite) not in graph
+
+
+def test_a_bare_partial_hand_does_not_assume_which_digits(planner: Planner) -> None:
+    """Issue 13: with no digits given, abductor pollicis brevis is not "redundant, no risk" (in a
+    thumb-sparing hand it still opposes the thumb): its status is unknown and says why."""
+    plan = planner.plan(Case(("median nerve",), "partial_hand"))
+    apb = next(o for o in plan.nerves[0].options if o.target_muscle.id == "AbductorPollicisBrevis")
+    assert apb.donor_status is DonorStatus.UNKNOWN and apb.strength_loss_risk is Risk.UNKNOWN
+    assert {f.rule_id for f in apb.flags} >= {"TMR-STATUS-UNDETERMINED", "TMR-RISK-UNDETERMINED"}
+    assert any(u.startswith("which digits were amputated") for u in plan.unknowns)
+    # Named, the same muscle is decided both ways: kept with the thumb, redundant without it.
+    spared = planner.plan(
+        Case(
+            ("median nerve",),
+            "partial_hand",
+            digits=("index", "middle", "ring", "little"),
+            through="metacarpal",
+        )
+    )
+    lost = planner.plan(Case(("median nerve",), "digit", digits=("thumb",), through="mcp"))
+    status = {
+        name: next(
+            o for o in p.nerves[0].options if o.target_muscle.id == "AbductorPollicisBrevis"
+        ).donor_status
+        for name, p in (("spared", spared), ("lost", lost))
+    }
+    assert status == {"spared": DonorStatus.FUNCTIONAL, "lost": DonorStatus.REDUNDANT}
+    assert spared.amputation.endswith("thumb spared")
