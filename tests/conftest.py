@@ -62,6 +62,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("system"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Give each ``xdist_group`` test its ``@group`` node-id suffix where pytest-xdist could not.
+
+    ``--dist loadgroup`` learns a test's group from that suffix, which xdist 3.8 writes into a
+    node attribute pytest 9.2 no longer reads (pytest-xdist issue #1386): the groups were then
+    silently ignored, the system tests spread over the workers and every module fixture built in
+    each. Runs in the workers (where xdist sets ``loadgroup``) before they report their test ids;
+    does nothing once an xdist release names the groups itself (the suffix is already there).
+    """
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId  # pytest's structured node ids (9.2), private for now
+
+    for item in session.items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     """The shipped knowledge base, loaded once for the whole test session."""

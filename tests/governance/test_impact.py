@@ -47,6 +47,11 @@ def data_copy(target: Path) -> Path:
     return target
 
 
+# The module's tests share one xdist worker (``--dist loadgroup``), so the card-change impact
+# report (a module fixture, seconds to build) is built once, not once in each worker.
+pytestmark = pytest.mark.xdist_group("impact")
+
+
 @pytest.fixture(scope="module")
 def card_report(tmp_path_factory: pytest.TempPathFactory, planner: Planner) -> ImpactReport:
     """Base: the moderate-risk card one severity up, and 'no risk' for one kept action instead

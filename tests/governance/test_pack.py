@@ -15,6 +15,10 @@ from tmrplan.cli import main
 from tmrplan.governance.pack import GovernancePack, build_pack, to_markdown, to_pdf, to_review_csv
 from tmrplan.planning.planner import Planner
 
+# The module's tests share one xdist worker (``--dist loadgroup``), so the governance pack (a
+# module fixture, seconds to build) is built once, not once in each worker.
+pytestmark = pytest.mark.xdist_group("pack")
+
 
 @pytest.fixture(scope="module")
 def pack(planner: Planner) -> GovernancePack:

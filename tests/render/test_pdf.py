@@ -21,6 +21,11 @@ EXPORTED_ON = dt.date(2026, 3, 14)
 HOSTILE = "<script>alert(1)</script> **bold** [x](https://evil.example) {nb} → é"
 
 
+# The module's tests share one xdist worker (``--dist loadgroup``), so the three-nerve plan and its
+# PDF (module fixtures, seconds to build) are built once, not once in each worker.
+pytestmark = pytest.mark.xdist_group("pdf")
+
+
 @pytest.fixture(scope="module")
 def transhumeral(planner: Planner) -> Plan:
     return planner.plan(

@@ -19,6 +19,11 @@ from tmrplan.teaching.quiz import QUESTION_KINDS, Question, generate_quiz, make_
 SEEDS = range(67)  # three questions each: about 200 questions
 
 
+# The module's tests share one xdist worker (``--dist loadgroup``), so the anatomy index and the
+# 200 questions (module fixtures, seconds to build) are built once, not once in each worker.
+pytestmark = pytest.mark.xdist_group("quiz")
+
+
 @pytest.fixture(scope="module")
 def index(kb: KnowledgeBase) -> AnatomyIndex:
     return AnatomyIndex(kb)
