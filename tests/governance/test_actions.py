@@ -47,7 +47,7 @@ def test_shipped_rules_are_unapproved_so_every_plan_is_preview(kb: KnowledgeBase
     plan = Planner(kb, book).plan(CASE)
     running = {c.id for c in book.running} | {book.ranking.id}
     assert plan.is_preview and set(plan.preview_cards) == running
-    assert to_text(plan).splitlines()[2].startswith("PREVIEW: built with 24 rule card(s)")
+    assert to_text(plan).splitlines()[2].startswith("PREVIEW: built with 26 rule card(s)")
     assert to_markdown(plan).startswith("# TMR planning options — PREVIEW")
     assert to_json_dict(plan)["preview"] is True
 
@@ -174,7 +174,7 @@ def test_check_reports_overdue_reviews_and_approval_count(rules: Path) -> None:
     result = CliRunner().invoke(main, ["--rules", str(rules), "check"])
     assert result.exit_code == 0, result.output
     assert "review overdue: TMR-RISK-NONE v1.0.0 (due 2020-01-31)" in result.output
-    assert "0 of 23 running card(s) approved; plans are PREVIEW" in result.output
+    assert "0 of 25 running card(s) approved; plans are PREVIEW" in result.output
 
 
 def test_a_comment_with_a_unicode_line_separator_keeps_the_ledger_loadable(rules: Path) -> None:

@@ -27,11 +27,11 @@ def pack(planner: Planner) -> GovernancePack:
 
 def test_every_card_has_a_sheet_with_what_a_reviewer_decides_on(pack: GovernancePack) -> None:
     text = to_markdown(pack)
-    assert text.count("\n## TMR-") == len(pack.sheets) + 1 == 24 + 1  # and the ranking card
+    assert text.count("\n## TMR-") == len(pack.sheets) + 1 == 26 + 1  # and the ranking card
     assert "## TMR-RANKING: Order of donor options" in text
     for label in ("**Approval:**", "**Review due:**", "**Rationale.**"):
-        assert text.count(label) == 24 + 1, label  # every card, and the ranking card
-    assert text.count("**Fired across the sweep:**") == 24
+        assert text.count(label) == 26 + 1, label  # every card, and the ranking card
+    assert text.count("**Fired across the sweep:**") == 26
     assert f"over {pack.sweep_cases} sweep cases" in text and pack.sweep_cases > 100
     redundant = next(s for s in pack.sheets if s.card.id == "TMR-DONOR-REDUNDANT")
     assert redundant.fired > 0 and all(r.passed for r in redundant.tests)
