@@ -215,3 +215,18 @@ def test_cli_output_into_a_missing_folder_exits_2(tmp_path: Path) -> None:
     code, _, err = run(*CASE, "--format", "pdf", "--output", str(tmp_path / "no" / "plan.pdf"))
     assert code == 2
     assert "cannot write" in err and "plan.pdf" in err
+
+
+def test_a_hand_plan_names_the_digits_and_level_in_every_format(planner: Planner) -> None:
+    """Issue 13: the digits and the level in words, in the PDF as in the text, Markdown and JSON."""
+    from tmrplan.render.plan import to_json_dict, to_markdown, to_text
+
+    plan = planner.plan(
+        Case(("median nerve",), "partial_hand", digits=("index", "middle"), through="metacarpal")
+    )
+    words = "index finger and middle finger through the metacarpal"
+    assert plan.amputation.startswith(words) and plan.amputation.endswith("little finger spared")
+    assert words in " ".join(text_of(plan_to_pdf(plan, dt.date(2026, 12, 2))).split())
+    assert words in to_markdown(plan) and words in to_text(plan)
+    assert to_json_dict(plan)["amputation"] == plan.amputation
+    assert to_json_dict(plan)["case"]["digits"] == ["index", "middle"]
