@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from tmrplan import paths
@@ -47,6 +47,7 @@ class ViolationQuery:
     path: Path
     query: Query
     variables: tuple[str, ...]
+    text: str = ""
 
 
 def load_violation_queries(ontology: Path) -> list[ViolationQuery]:
@@ -59,23 +60,56 @@ def load_violation_queries(ontology: Path) -> list[ViolationQuery]:
 
     prepared = []
     for path in paths.violation_queries(ontology):
+        text = path.read_text(encoding="utf-8")
         try:
-            query = prepareQuery(path.read_text(encoding="utf-8"), initNs={"tmr": TMR})
+            query = prepareQuery(text, initNs={"tmr": TMR})
         except Exception as exc:  # pyparsing raises several unrelated classes
             raise KnowledgeBaseError(f"SPARQL does not parse: {exc}", path=str(path)) from exc
         variables = tuple(str(v) for v in query.algebra.get("PV") or ())
-        prepared.append(ViolationQuery(path.stem, path, query, variables))
+        prepared.append(ViolationQuery(path.stem, path, query, variables, text))
     return prepared
 
 
-def run_violation_query(graph: Graph, check: ViolationQuery) -> list[Violation]:
-    """Run one prepared check; each row becomes a violation."""
-    from rdflib.query import ResultRow
+def query_store(graph: Graph) -> Any:
+    """The graph copied into an in-memory pyoxigraph store, where the checks run: rdflib takes
+    about 7 s for the undefined-reference query on the shipped knowledge base, pyoxigraph 0.1 s
+    for all of them (rdflib stays the graph API; its answers are the same)."""
+    import pyoxigraph as ox
+
+    def term(node: Node) -> Any:
+        if isinstance(node, URIRef):
+            return ox.NamedNode(str(node))
+        if isinstance(node, BNode):
+            return ox.BlankNode(str(node))
+        assert isinstance(node, Literal)
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+
+    store = ox.Store()
+    store.extend([ox.Quad(term(s), term(p), term(o)) for s, p, o in graph])
+    return store
+
+
+def run_violation_query(
+    graph: Graph, check: ViolationQuery, store: Any | None = None
+) -> list[Violation]:
+    """Run one prepared check (on ``store``, a :func:`query_store` of ``graph``, built here when
+    not given); each row becomes a violation."""
+    import pyoxigraph as ox
+
+    store = store if store is not None else query_store(graph)
+
+    def back(value: Any) -> object:
+        if isinstance(value, ox.NamedNode):
+            return URIRef(value.value)
+        return None if value is None else value.value
 
     found = []
-    for row in graph.query(check.query):
-        assert isinstance(row, ResultRow)  # a SELECT query yields result rows
-        values = [row[v] if v in row.labels else None for v in check.variables]
+    for row in store.query(check.text, prefixes={"tmr": str(TMR)}):
+        values = [back(row[v]) for v in check.variables]
         focus = local_name(values[0]) if isinstance(values[0], URIRef) else str(values[0])
         details = ", ".join(
             f"{name}={_short(value)}"
@@ -135,8 +169,9 @@ def validate_knowledge_base(kb: KnowledgeBase) -> list[Violation]:
         []
     """
     found = shacl_violations(kb.graph, load_shapes(kb.directory))
+    store = query_store(kb.graph)
     for check in load_violation_queries(kb.directory):
-        found += run_violation_query(kb.graph, check)
+        found += run_violation_query(kb.graph, check, store)
     return found
 
 
@@ -147,6 +182,7 @@ __all__ = [
     "ensure_valid",
     "load_shapes",
     "load_violation_queries",
+    "query_store",
     "run_violation_query",
     "shacl_violations",
     "validate_knowledge_base",
