@@ -144,6 +144,13 @@ class AnatomyIndex:
                 for nerve in kb.objects(pattern, TMR.neuromaNerve):
                     for donor in donors:
                         self.patterns[(context, nerve, donor)].append(pattern)
+        # A nerve's groups (tmr:nerveGroup parents, e.g. the common plantar digital nerves): what
+        # a source says of the group holds for it, so the group's patterns count for it too.
+        self.groups: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for nerve in kb.entities(TMR.Nerve):
+            for parent in kb.objects(nerve, TMR.branchOf):
+                if kb.value(parent, TMR.nerveGroup) in ("true", "1"):
+                    self.groups[nerve].append(parent)
         self._around: dict[URIRef, frozenset[URIRef]] = {}
         self._adjacent: dict[URIRef, frozenset[URIRef]] = {}
         self.has_parts = {m for m in kb.entities(TMR.Muscle) if muscle_parts(kb, m)}
@@ -361,11 +368,13 @@ class AnatomyIndex:
                 )
                 self._contexts[site] = contexts
             keys = [candidate.branch, *self.kb.objects(candidate.muscle, _PART_OF)]
+            nerves = [candidate.nerve, *self.groups.get(candidate.nerve, ())]
             found = [
                 p
                 for context in contexts
+                for nerve in nerves
                 for k in keys
-                for p in self.patterns.get((context, candidate.nerve, k), [])
+                for p in self.patterns.get((context, nerve, k), [])
             ]
             self._published[key] = found
         return found
