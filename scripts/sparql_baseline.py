@@ -1,11 +1,26 @@
 """A straightforward baseline for ``make bench``: the planner's question answered by SPARQL.
 
-For every request it asks the rdflib graph, by SPARQL, everything the planner's indexes hold: the
-site (a level's stump region, or the region given), each nerve (by label, synonym or local name)
-and whether it runs through the site, the regions around and next to the site, the motor branches
-entering muscles there (leaving out a branch with ``tmr:practicalDonor false``), which muscles an
-amputation removes, detaches or leaves without their joints, the other muscles that still perform
-each action, the supply of each muscle, published patterns (with those that name only the target
+For every request it asks the rdflib graph, by SPARQL, everything the planner's indexes hold.
+First what was lost: at a level that does not name rays, its own ``tmr:removesRegion`` with their
+parts, or those of its ``tmr:ResidualVariant`` of the case's residual length (``short`` or
+``long``; ``mid`` is the level); at a level that names rays (``tmr:namesRays``: digit, partial
+hand, partial foot), one reading per through-level (the case's ``through``, by ``tmr:throughId``,
+else each ``tmr:DigitLevel`` of the limb) and per set of rays (the case's digits or toes, by
+``tmr:digitId``, else each ray alone and all rays; all rays at a ``tmr:wholeFoot`` level), less
+the rays it is ``tmr:notForDigit`` (none left: not a reading): the named rays' segments of the
+kinds it ``tmr:removesSegment``, and its own ``tmr:removesRegion``, each with their parts. The site
+is the through-level's ``tmr:stumpRegion``, else the residual variant's, else the level's (or the
+region given for an intact limb). Then each nerve (by label, synonym or local name) and whether
+it runs through the site, the regions around and next to the site, the motor branches entering
+muscles there (leaving out a branch with ``tmr:practicalDonor false``), each muscle's outcome in
+every reading: absent when a region it lies in is removed, or when every origin lies on ray
+segments and all are removed; an action lost when every insertion is removed (detached), when
+its joint articulates a removed region, or when it is at one ray's joint and the muscle's
+insertions on that ray are all removed; a whole described through its heads takes their status;
+where the readings disagree the muscle is undetermined (its action counts then are unknowns, left
+out of the facts as the planner leaves them). Regions removed in every reading are the removed
+ones for candidates and for the neuroma's compartments and side. Then the other muscles that
+still perform each action, the supply of each muscle, published patterns (with those that name only the target
 muscle, ``tmr:targetAnyUnit``) and whether one of them was done in patients (evidence other than
 ``tmr:CadaverStudy``), branching distance and diameters. It asks for the spatial facts the same
 way: the limb axis of the site (the stump's distal end, or the named third of an intact-limb
@@ -39,7 +54,7 @@ order when a query is prepared, before the bindings are known, so a bound patter
 in a group of its own where the order would otherwise scan a whole class, and a type check on a
 variable bound inside ``EXISTS`` is an ``EXISTS`` of its own (measured on the shipped graph:
 386 ms → 3 ms for the branches in a region, 39 ms → 5 ms for the other movers). Within one request
-a muscle's outcome, a nerve's ancestry, where each neuroma lies, the site's surroundings and
+the readings of the case, a muscle's outcome (and what decides it), a nerve's ancestry, where each neuroma lies, the site's surroundings and
 removed regions, each compartment's outermost layer and neighbours, the septa counted between
 two compartments, and each region's limb are remembered; nothing is kept between requests.
 """
@@ -120,12 +135,53 @@ ADJACENT = _query(
 ANCESTORS = _query(
     "SELECT ?ancestor WHERE { ?site tmr:partOf+ ?ancestor . ?ancestor a tmr:Region }"
 )
-# in: ?level · out: ?removed, every region the level removes, with their parts
+# in: ?level (a level, a residual variant or a through-level) · out: ?removed, every region it
+# removes itself (tmr:removesRegion), with their parts
 REMOVED = _query(
     """SELECT DISTINCT ?removed WHERE {
         { ?level tmr:removesRegion ?x } ?removed tmr:partOf* ?x . ?removed a tmr:Region .
     }"""
 )
+# in: ?level · out: ?limb it is on
+LEVEL_LIMB = _query("SELECT ?limb WHERE { ?level tmr:limb ?limb }")
+# in: ?level · true if it is described by which rays were lost (digit, partial hand, partial foot)
+NAMES_RAYS = _query('ASK { ?level tmr:namesRays ?rays . FILTER (STR(?rays) IN ("true", "1")) }')
+# in: ?limb · out: ?digit, each digit or toe of the limb
+LIMB_DIGITS = _query("SELECT ?digit WHERE { { ?digit tmr:limb ?limb } ?digit a tmr:Digit }")
+# in: ?limb, ?id (casefolded) · out: ?digit of the limb with that tmr:digitId
+DIGIT_BY_ID = _query(
+    "SELECT ?digit WHERE { { ?digit tmr:digitId ?id } ?digit tmr:limb ?limb ; a tmr:Digit }"
+)
+# in: ?limb · out: ?through, each level through a ray (tmr:DigitLevel) of the limb
+LIMB_THROUGHS = _query(
+    "SELECT ?through WHERE { { ?through tmr:limb ?limb } ?through a tmr:DigitLevel }"
+)
+# in: ?limb, ?id (casefolded) · out: ?through of the limb with that tmr:throughId
+THROUGH_BY_ID = _query(
+    "SELECT ?through WHERE { { ?through tmr:throughId ?id } ?through tmr:limb ?limb ; a tmr:DigitLevel }"
+)
+# in: ?through · true if it takes every ray (Lisfranc, Chopart)
+WHOLE_FOOT = _query('ASK { ?through tmr:wholeFoot ?whole . FILTER (STR(?whole) IN ("true", "1")) }')
+# in: ?through · out: ?digit it cannot be said of (the thumb has no PIP joint)
+NOT_FOR = _query("SELECT ?digit WHERE { ?through tmr:notForDigit ?digit }")
+# in: ?through, ?digit · out: ?removed, the digit's ray segments of a kind the through-level
+# removes (tmr:removesSegment), with their parts
+RAY_SEGMENTS = _query(
+    """SELECT DISTINCT ?removed WHERE {
+        { ?segment tmr:ofDigit ?digit }
+        ?segment tmr:segmentKind ?kind .
+        FILTER EXISTS { ?through tmr:removesSegment ?kind }
+        ?removed tmr:partOf* ?segment . ?removed a tmr:Region .
+    }"""
+)
+# in: ?level, ?length ("short" or "long") · out: ?variant, its tmr:ResidualVariant of that length
+VARIANT = _query(
+    "SELECT ?variant WHERE { { ?variant tmr:residualOf ?level } ?variant tmr:residualLength ?length }"
+)
+# in: ?level · true if it has residual variants at all (a trans-segment level)
+HAS_VARIANTS = _query("ASK { ?variant tmr:residualOf ?level }")
+# in: ?of (a level, residual variant or through-level) · out: ?stump, where its divided nerves end
+STUMP = _query("SELECT ?stump WHERE { ?of tmr:stumpRegion ?stump }")
 # in: ?region · out: ?branch, ?muscle: motor branches entering a muscle in that region, but not
 # those the knowledge base calls impractical (tmr:practicalDonor false: intramuscular twigs)
 BRANCHES_IN = _query(
@@ -138,28 +194,34 @@ BRANCHES_IN = _query(
         }
     }"""
 )
-# in: ?muscle · out: ?action it performs (prime mover or accessory)
-ACTIONS = _query("SELECT ?action WHERE { ?muscle tmr:performs ?action }")
+# in: ?muscle · out: each ?action it performs (prime mover or accessory), each ?joint the action is
+# at (unbound: none), whether that ?joint is a tmr:Joint (?isJoint), each ?region the joint
+# articulates and the ?ray (tmr:ofDigit) that region is of (unbound: none)
+ACTION_JOINTS = _query(
+    """SELECT ?action ?joint ?isJoint ?region ?ray WHERE {
+        { ?muscle tmr:performs ?action }
+        OPTIONAL {
+            ?action tmr:atJoint ?joint .
+            BIND (EXISTS { ?joint a tmr:Joint } AS ?isJoint)
+            OPTIONAL {
+                ?joint tmr:articulates ?region .
+                OPTIONAL { ?region tmr:ofDigit ?ray }
+            }
+        }
+    }"""
+)
 # in: ?muscle · out: ?action it is a prime mover for
 PRIME = _query("SELECT ?action WHERE { ?muscle tmr:primeMoverFor ?action }")
 # in: ?muscle · out: ?part, its heads and segments, transitively
 PARTS = _query("SELECT DISTINCT ?part WHERE { { ?part tmr:partOf+ ?muscle } ?part a tmr:Muscle }")
-# in: ?muscle, ?level · true if its belly lies in a region the level removes
-ABSENT = _query(
-    """ASK { ?level tmr:removesRegion ?x . ?muscle tmr:locatedIn ?r .
-             ?r tmr:partOf* ?x . }"""
-)
-# in: ?muscle, ?level · true if it inserts in a region the level removes
-DETACHED = _query(
-    """ASK { ?level tmr:removesRegion ?x . ?muscle tmr:insertionIn ?r .
-             ?r tmr:partOf* ?x . }"""
-)
-# in: ?muscle, ?level · out: ?action whose joint articulates a removed region (the joint is lost)
-LOST_AT_JOINT = _query(
-    """SELECT DISTINCT ?action WHERE {
-        { ?muscle tmr:performs ?action } ?action tmr:atJoint ?joint . ?joint tmr:articulates ?r .
-        FILTER EXISTS { ?joint a tmr:Joint }
-        FILTER EXISTS { ?level tmr:removesRegion ?x . ?r tmr:partOf* ?x }
+# in: ?muscle · out: each region it lies in, arises from or inserts on (?kind "located", "origin"
+# or "insertion") with the ?ray (tmr:ofDigit) the region is of (unbound: none)
+MUSCLE_REGIONS = _query(
+    """SELECT ?kind ?region ?ray WHERE {
+        { ?muscle tmr:locatedIn ?region BIND ("located" AS ?kind) }
+        UNION { ?muscle tmr:originIn ?region BIND ("origin" AS ?kind) }
+        UNION { ?muscle tmr:insertionIn ?region BIND ("insertion" AS ?kind) }
+        OPTIONAL { ?region tmr:ofDigit ?ray }
     }"""
 )
 # in: ?muscle · out: ?nerve supplying it
@@ -328,6 +390,16 @@ NATIVE = _query("ASK { ?muscle tmr:partOf? ?whole . ?whole tmr:nativeControlSite
 
 # The point of a third along its region, as a share of the region's length (as the planner's).
 _SHARE = {"proximal": 1 / 6, "middle": 1 / 2, "distal": 5 / 6}
+# A muscle's statuses, as the planner's MuscleStatus values; undetermined: the readings of the case
+# disagree about it.
+_ABSENT, _REDUNDANT, _PARTIAL, _FUNCTIONAL, _UNDETERMINED = (
+    "absent",
+    "redundant",
+    "partial",
+    "functional",
+    "undetermined",
+)
+_RESIDUALS = ("short", "mid", "long")
 
 
 def _reported_type(classes: set[URIRef]) -> URIRef | None:
@@ -349,9 +421,31 @@ class _Neuroma:
 
 @dataclass(frozen=True)
 class _Outcome:
-    present: bool
+    """A muscle's status (one of ``_STATUSES``) with the actions it keeps and loses; for an
+    undetermined muscle, the actions every reading keeps and those every reading loses."""
+
+    status: str
     kept: frozenset[URIRef]
     lost: frozenset[URIRef]
+
+    @property
+    def present(self) -> bool:
+        return self.status != _ABSENT
+
+
+@dataclass(frozen=True)
+class _Muscle:
+    """What decides a muscle's outcome in each reading, asked of the graph once per request."""
+
+    located: frozenset[URIRef]
+    # Its origins when every one lies on a ray's segments (else empty): all removed, it is absent.
+    ray_origins: frozenset[URIRef]
+    insertions: frozenset[URIRef]
+    # Each ray it inserts on, with its insertions there.
+    on_rays: dict[URIRef, frozenset[URIRef]]
+    # Each action with its joints (each a tmr:Joint's articulated regions) and the ray whose
+    # joint it is at (None: no single ray).
+    actions: dict[URIRef, tuple[tuple[frozenset[URIRef], ...], URIRef | None]]
 
 
 @dataclass(frozen=True)
@@ -380,7 +474,12 @@ class _Request:
 
     level: URIRef | None
     position: str | None = None
+    # The removed regions of each reading of the case (one unless a ray level leaves rays or
+    # through-level open; an intact limb's one reading removes nothing).
+    readings: tuple[frozenset[URIRef], ...] = (frozenset(),)
     outcomes: dict[URIRef, _Outcome | None] = field(default_factory=dict)
+    by_reading: dict[URIRef, tuple[_Outcome, ...] | None] = field(default_factory=dict)
+    parts: dict[URIRef, list[URIRef]] = field(default_factory=dict)
     ancestry: dict[URIRef, dict[URIRef, int]] = field(default_factory=dict)
     around: frozenset[URIRef] | None = None
     removed: frozenset[URIRef] | None = None
@@ -391,6 +490,54 @@ class _Request:
     opens_into: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     septa: dict[tuple[URIRef, URIRef], int | None] = field(default_factory=dict)
     queries: int = 0
+
+
+def _reading_outcome(muscle: _Muscle, removed: frozenset[URIRef]) -> _Outcome:
+    """A muscle's outcome in one reading: absent if a region it lies in is removed, or every
+    origin when all lie on ray segments; an action lost when the muscle is detached (every
+    insertion removed), a joint of it articulates a removed region, or it is at a ray's joint
+    and the muscle's insertions on that ray are all removed."""
+    actions = frozenset(muscle.actions)
+    if muscle.located & removed or (muscle.ray_origins and muscle.ray_origins <= removed):
+        return _Outcome(_ABSENT, frozenset(), actions)
+    detached = bool(muscle.insertions) and muscle.insertions <= removed
+    lost_rays = {ray for ray, regions in muscle.on_rays.items() if regions <= removed}
+    lost = frozenset(
+        action
+        for action, (joints, ray) in muscle.actions.items()
+        if detached
+        or any(regions & removed for regions in joints)
+        or (ray is not None and ray in lost_rays)
+    )
+    kept = actions - lost
+    status = _REDUNDANT if not kept else _PARTIAL if lost else _FUNCTIONAL
+    return _Outcome(status, kept, lost)
+
+
+def _whole_outcome(parts: list[_Outcome]) -> _Outcome:
+    """A whole's outcome in one reading, from its heads': every action any head keeps or loses."""
+    kept = frozenset().union(*(p.kept for p in parts))
+    lost = frozenset().union(*(p.lost for p in parts))
+    statuses = {p.status for p in parts}
+    if not parts or statuses == {_ABSENT}:
+        status = _ABSENT
+    elif statuses <= {_REDUNDANT, _ABSENT}:
+        status = _REDUNDANT
+    elif statuses == {_FUNCTIONAL}:
+        status = _FUNCTIONAL
+    else:
+        status = _PARTIAL
+    return _Outcome(status, kept, lost - kept)
+
+
+def _agreement(per_reading: tuple[_Outcome, ...]) -> _Outcome:
+    """The outcome every reading gives, else undetermined with the actions all keep and all lose."""
+    first, *others = per_reading
+    if all(o == first for o in others):
+        return first
+    kept = frozenset.intersection(*(o.kept for o in per_reading))
+    lost = frozenset.intersection(*(o.lost for o in per_reading))
+    return _Outcome(_UNDETERMINED, kept, lost)
 
 
 class SparqlBaseline:
@@ -442,19 +589,107 @@ class SparqlBaseline:
         return BaselinePlan(options, frozenset(case_rules), request.queries)
 
     def _site(self, case: Case) -> tuple[_Request, URIRef]:
+        probe = _Request(None)
         if case.level == "none":
-            probe = _Request(None)
             rows = self._column(probe, REGION_BY_ID, id=Literal(case.region))
             if not rows:
                 raise UnknownEntityError("region", str(case.region), [])
-            request = _Request(None, case.position, queries=probe.queries)
-            return request, rows[0]
-        probe = _Request(None)
+            return _Request(None, case.position, queries=probe.queries), rows[0]
         found = self._rows(probe, LEVEL_SITE, id=Literal(case.level))
         if not found:
             raise UnknownEntityError("level", case.level, [])
         level, stump = found[0]
-        return _Request(level, queries=probe.queries), stump
+        readings, stump = self._loss(probe, case, level, stump)
+        return _Request(level, readings=readings, queries=probe.queries), stump
+
+    def _loss(
+        self, request: _Request, case: Case, level: URIRef, stump: URIRef
+    ) -> tuple[tuple[frozenset[URIRef], ...], URIRef]:
+        """The removed regions of each reading of the case's amputation, and its stump region.
+
+        A level that does not name rays has one reading: its own regions, or its short or long
+        residual variant's. A ray level has one per through-level (the case's, or each of the
+        limb's) and per set of rays (the case's digits or toes, or else each ray alone and all
+        rays; all rays for a whole-foot through-level), without the rays the through-level
+        cannot be said of: the named rays' segments of the kinds it removes, and what it removes
+        itself, each with its parts.
+        """
+        rays = self._ask(request, NAMES_RAYS, level=level)
+        if not rays and (case.digits or case.toes or case.through):
+            raise InvalidCaseError(
+                f"digits, toes and through are only for a hand or foot level, not {case.level!r}"
+            )
+        if case.residual is not None:
+            if case.residual not in _RESIDUALS:
+                raise UnknownEntityError("residual length", case.residual, list(_RESIDUALS))
+            if not self._ask(request, HAS_VARIANTS, level=level):
+                raise InvalidCaseError(
+                    f"a residual length is only for a trans-segment level, not {case.level!r}"
+                )
+        if not rays:
+            length = Literal(case.residual) if case.residual else None
+            variants = self._column(request, VARIANT, level=level, length=length) if length else []
+            of = min(variants, key=str) if variants else level  # mid: the level itself
+            if of != level:
+                stump = min(self._column(request, STUMP, of=of), key=str)
+            return (frozenset(self._column(request, REMOVED, level=of)),), stump
+        limb = min(self._column(request, LEVEL_LIMB, level=level), key=str)
+        on_foot = limb == TMR.LowerLimb
+        typed, wrong = (case.toes, case.digits) if on_foot else (case.digits, case.toes)
+        what = "toe" if on_foot else "digit"
+        if wrong:
+            raise InvalidCaseError(
+                f"{case.level!r} is a {'foot' if on_foot else 'hand'} level: name its {what}s"
+            )
+        named: set[URIRef] = set()
+        for value in typed:
+            key = Literal(value.strip().casefold())
+            found = self._column(request, DIGIT_BY_ID, limb=limb, id=key)
+            if not found:
+                raise UnknownEntityError(what, value, [])
+            if found[0] in named:
+                raise InvalidCaseError(f"{what} {value!r} is listed twice")
+            named.add(found[0])
+        every = frozenset(self._column(request, LIMB_DIGITS, limb=limb))
+        if case.through is not None:
+            key = Literal(case.through.strip().casefold())
+            throughs = self._column(request, THROUGH_BY_ID, limb=limb, id=key)[:1]
+            if not throughs:
+                raise UnknownEntityError("through", case.through, [])
+            stump = min(self._column(request, STUMP, of=throughs[0]), key=str)
+        else:
+            throughs = self._column(request, LIMB_THROUGHS, limb=limb)
+        readings: list[frozenset[URIRef]] = []
+        for through in throughs:
+            whole = self._ask(request, WHOLE_FOOT, through=through)
+            not_for = frozenset(self._column(request, NOT_FOR, through=through))
+            if case.through is not None and named & not_for:
+                raise InvalidCaseError(f"through {case.through!r} cannot be said of every {what}")
+            if case.through is not None and whole and named and named != every:
+                raise InvalidCaseError(f"through {case.through!r} takes every toe: leave toes out")
+            if whole or named:
+                choices = [every if whole else frozenset(named)]
+            else:
+                choices = [frozenset({d}) for d in sorted(every)] + [every]
+            own = frozenset(self._column(request, REMOVED, level=through))
+            segments: dict[URIRef, frozenset[URIRef]] = {}
+            for digits in choices:
+                allowed = digits - not_for
+                if not allowed and not whole:
+                    continue  # the thumb alone through the PIP: not a reading
+                removed = set(own)
+                for digit in sorted(allowed):
+                    if digit not in segments:
+                        segments[digit] = frozenset(
+                            self._column(request, RAY_SEGMENTS, through=through, digit=digit)
+                        )
+                    removed |= segments[digit]
+                readings.append(frozenset(removed))
+        if not readings:
+            raise InvalidCaseError(
+                f"the case's rays and through allow no reading of {case.level!r}"
+            )
+        return tuple(dict.fromkeys(readings)), stump
 
     def _nerve(self, request: _Request, name: str, site: URIRef) -> URIRef:
         # An exact label is one index lookup; only a name typed otherwise needs the label scan.
@@ -496,49 +731,90 @@ class SparqlBaseline:
         return request.around
 
     def _removed(self, request: _Request) -> frozenset[URIRef]:
+        """The regions removed in every reading of the case."""
         if request.removed is None:
-            request.removed = (
-                frozenset(self._column(request, REMOVED, level=request.level))
-                if request.level is not None
-                else frozenset()
-            )
+            request.removed = frozenset.intersection(*request.readings)
         return request.removed
 
     # ------------------------------------------------------------------ what the level does
     def _outcome(self, request: _Request, muscle: URIRef) -> _Outcome | None:
+        """The muscle's outcome where every reading agrees, else undetermined."""
         if muscle in request.outcomes:
             return request.outcomes[muscle]
-        actions = set(self._column(request, ACTIONS, muscle=muscle))
-        outcome: _Outcome | None
-        parts = self._column(request, PARTS, muscle=muscle) if not actions else []
-        if parts:  # a whole described through its heads takes their status
-            outcomes = [self._part_outcome(request, p) for p in parts]
-            present = [o for o in outcomes if o is not None]
-            kept = frozenset().union(*(o.kept for o in present))
-            lost = frozenset().union(*(o.lost for o in present))
-            outcome = _Outcome(any(o.present for o in present), kept, lost - kept)
-        else:
-            outcome = self._own_outcome(request, muscle, actions)
+        per_reading = self._leaf_outcomes(request, muscle)
+        if per_reading is None:  # a whole described through its heads takes their status
+            # A head that is a whole of its own is left out: the planner's reads leaf outcomes.
+            parts = [self._leaf_outcomes(request, p) for p in request.parts[muscle]]
+            leaves = [p for p in parts if p is not None]
+            per_reading = tuple(
+                _whole_outcome([p[i] for p in leaves]) for i in range(len(request.readings))
+            )
+        outcome = _agreement(per_reading)
         request.outcomes[muscle] = outcome
         return outcome
 
-    def _part_outcome(self, request: _Request, part: URIRef) -> _Outcome | None:
-        actions = set(self._column(request, ACTIONS, muscle=part))
-        if not actions and self._column(request, PARTS, muscle=part):
-            return None  # a whole of its own: the planner's rule reads only the leaf outcomes
-        return self._own_outcome(request, part, actions)
+    def _leaf_outcomes(self, request: _Request, muscle: URIRef) -> tuple[_Outcome, ...] | None:
+        """The outcome of a muscle with actions of its own in each reading (None: a whole
+        described through its heads)."""
+        if muscle in request.by_reading:
+            return request.by_reading[muscle]
+        anatomy = self._muscle(request, muscle)
+        found = (
+            tuple(_reading_outcome(anatomy, removed) for removed in request.readings)
+            if anatomy is not None
+            else None
+        )
+        request.by_reading[muscle] = found
+        return found
 
-    def _own_outcome(self, request: _Request, muscle: URIRef, actions: set[URIRef]) -> _Outcome:
-        level = request.level
-        if level is None:
-            return _Outcome(True, frozenset(actions), frozenset())
-        if self._ask(request, ABSENT, muscle=muscle, level=level):
-            return _Outcome(False, frozenset(), frozenset(actions))
-        if self._ask(request, DETACHED, muscle=muscle, level=level):
-            lost = set(actions)
-        else:
-            lost = set(self._column(request, LOST_AT_JOINT, muscle=muscle, level=level))
-        return _Outcome(True, frozenset(actions - lost), frozenset(lost))
+    def _muscle(self, request: _Request, muscle: URIRef) -> _Muscle | None:
+        """What decides the muscle's outcome (None: no action of its own and heads instead)."""
+        actions: dict[URIRef, dict[URIRef, set[URIRef]]] = {}
+        on_ray: dict[URIRef, list[tuple[str, str, str, URIRef]]] = {}
+        for action, joint, is_joint, region, ray in self._rows(
+            request, ACTION_JOINTS, muscle=muscle
+        ):
+            joints = actions.setdefault(action, {})
+            if joint is None:
+                continue
+            if is_joint is not None and is_joint.toPython() is True:
+                regions = joints.setdefault(joint, set())
+                if region is not None:
+                    regions.add(region)
+            if ray is not None:  # the ray of the first joint, region and ray by IRI
+                on_ray.setdefault(action, []).append((str(joint), str(region), str(ray), ray))
+        if not actions:
+            request.parts[muscle] = self._column(request, PARTS, muscle=muscle)
+            if request.parts[muscle]:
+                return None
+        by_kind: dict[str, dict[URIRef, set[URIRef]]] = {
+            "located": {},
+            "origin": {},
+            "insertion": {},
+        }
+        if any(request.readings):  # an intact limb removes nothing: where it lies does not matter
+            for kind, region, ray in self._rows(request, MUSCLE_REGIONS, muscle=muscle):
+                rays = by_kind[str(kind)].setdefault(region, set())
+                if ray is not None:
+                    rays.add(ray)
+        origins = by_kind["origin"]
+        on_rays: dict[URIRef, set[URIRef]] = {}
+        for region, rays in by_kind["insertion"].items():
+            for ray in rays:
+                on_rays.setdefault(ray, set()).add(region)
+        return _Muscle(
+            frozenset(by_kind["located"]),
+            frozenset(origins) if origins and all(origins.values()) else frozenset(),
+            frozenset(by_kind["insertion"]),
+            {ray: frozenset(regions) for ray, regions in on_rays.items()},
+            {
+                action: (
+                    tuple(frozenset(regions) for regions in joints.values()),
+                    min(on_ray[action])[3] if action in on_ray else None,
+                )
+                for action, joints in actions.items()
+            },
+        )
 
     # ------------------------------------------------------------------ facts
     def _facts(
@@ -553,24 +829,29 @@ class SparqlBaseline:
     ) -> dict[str, Any]:
         outcome = self._outcome(request, muscle)
         assert outcome is not None  # candidates are present muscles
-        prime = set(self._column(request, PRIME, muscle=muscle))
-        without_backup = [
-            action
-            for action in outcome.kept
-            if not self._other_movers(request, muscle, branch, action)
-        ]
         supply = set(self._column(request, SUPPLY, muscle=muscle))
         up_branch = self._ancestry(request, branch)
         up_nerve = self._ancestry(request, nerve)
         common = up_nerve.keys() & up_branch.keys()
         published, clinical = self._published(request, nerve, branch, muscle, site)
-        facts: dict[str, Any] = {
-            "muscle_present": True,
-            "actions_total": len(outcome.kept) + len(outcome.lost),
-            "actions_lost": len(outcome.lost),
-            "actions_kept": len(outcome.kept),
-            "prime_actions_kept": len(outcome.kept & prime),
-            "kept_actions_without_other_mover": len(without_backup),
+        undetermined = outcome.status == _UNDETERMINED
+        facts: dict[str, Any] = {"status_undetermined": undetermined}
+        if not undetermined:  # the counts of an undetermined muscle are unknowns
+            prime = set(self._column(request, PRIME, muscle=muscle))
+            without_backup = [
+                action
+                for action in outcome.kept
+                if not self._other_movers(request, muscle, branch, action)
+            ]
+            facts |= {
+                "muscle_present": outcome.present,
+                "actions_total": len(outcome.kept) + len(outcome.lost),
+                "actions_lost": len(outcome.lost),
+                "actions_kept": len(outcome.kept),
+                "prime_actions_kept": len(outcome.kept & prime),
+                "kept_actions_without_other_mover": len(without_backup),
+            }
+        facts |= {
             "only_supply": supply == {branch},
             "region_distance": distance,
             "published_pattern": published,
