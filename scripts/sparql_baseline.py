@@ -21,7 +21,8 @@ where the readings disagree the muscle is undetermined (its action counts then a
 out of the facts as the planner leaves them). Regions removed in every reading are the removed
 ones for candidates and for the neuroma's compartments and side. Then the other muscles that
 still perform each action, the supply of each muscle, published patterns (with those that name only the target
-muscle, ``tmr:targetAnyUnit``) and whether one of them was done in patients (evidence other than
+muscle, ``tmr:targetAnyUnit``; a nerve also takes those of the nerve groups it belongs to,
+``tmr:nerveGroup``) and whether one of them was done in patients (evidence other than
 ``tmr:CadaverStudy``), branching distance and diameters. It asks for the spatial facts the same
 way: the limb axis of the site (the stump's distal end, or the named third of an intact-limb
 region); the compartments the neuroma nerve runs in there: those a course segment
@@ -258,6 +259,14 @@ _PATTERN = """ASK {
             FILTER EXISTS { ?p tmr:targetAnyUnit ?any . FILTER (STR(?any) IN ("true", "1")) }
         }
     }"""
+# in: ?nerve · out: ?group, the nerve groups it belongs to (tmr:nerveGroup true), whose published
+# patterns hold for it
+GROUPS = _query(
+    """SELECT ?group WHERE {
+        { ?nerve tmr:branchOf ?group }
+        ?group tmr:nerveGroup ?flag . FILTER (STR(?flag) IN ("true", "1"))
+    }"""
+)
 PATTERN = _query(_PATTERN % "")
 CLINICAL_PATTERN = _query(_PATTERN % "FILTER NOT EXISTS { ?p tmr:evidenceType tmr:CadaverStudy }")
 # in: ?nerve · out: ?parent (one tmr:branchOf step up)
@@ -890,9 +899,17 @@ class SparqlBaseline:
             if request.level is not None
             else [site, *self._column(request, ANCESTORS, site=site)]
         )
-        bound = {"nerve": nerve, "branch": branch, "muscle": muscle}
-        published = [c for c in contexts if self._ask(request, PATTERN, context=c, **bound)]
-        clinical = any(self._ask(request, CLINICAL_PATTERN, context=c, **bound) for c in published)
+        nerves = [nerve, *self._column(request, GROUPS, nerve=nerve)]
+        published = [
+            (c, n)
+            for n in nerves
+            for c in contexts
+            if self._ask(request, PATTERN, context=c, nerve=n, branch=branch, muscle=muscle)
+        ]
+        clinical = any(
+            self._ask(request, CLINICAL_PATTERN, context=c, nerve=n, branch=branch, muscle=muscle)
+            for c, n in published
+        )
         return bool(published), clinical
 
     def _ancestry(self, request: _Request, nerve: URIRef) -> dict[URIRef, int]:
