@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from tmrplan.model import Case
+from tmrplan.model import parse_case
 from tmrplan.notice import INTENDED_USE
 from tmrplan.planning.planner import Planner
 from tmrplan.render.plan import to_json_dict, to_markdown, to_text
@@ -24,7 +24,7 @@ DIRECTIVE_WORDS = ("recommended", "you should", "best option", "the answer is")
 def test_plans_offer_options_never_one_directive_or_a_score(planner: Planner) -> None:
     for path in sorted((ROOT / "rules" / "reference_cases").glob("*.json")):
         case = json.loads(path.read_text())["case"]
-        plan = planner.plan(Case(tuple(case["nerves"]), case["level"], case.get("region")))
+        plan = planner.plan(parse_case(case, str(path)))
         for nerve in plan.nerves:
             assert len(nerve.options) != 1 or nerve.options[0].flags, path.name
         # The options and their basis; the leaflet's own care instructions may advise.
