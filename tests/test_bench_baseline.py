@@ -27,6 +27,11 @@ from tmrplan.rules.cards import load_rulebook
 from tmrplan.rules.engine import RuleEngine
 
 CASES = sorted((paths.rules_dir() / "reference_cases").glob("*.json"))
+# A second implementation answering every reference case (about a second of CPU each): the
+# benchmark's correctness check, run by `make test` with the other system tests, not by the
+# fast tier (`make unit`).
+pytestmark = pytest.mark.system
+
 # The two tests of a case share one xdist worker (``--dist loadgroup``), so the case is answered
 # once (by far the slower half is the baseline's SPARQL), not once in each worker.
 BY_CASE = [
