@@ -30,7 +30,7 @@ from tmrplan.rules.card_schema import (
 from tmrplan.rules.facts import FACTS, has_type
 from tmrplan.rules.ledger import load_ledger
 from tmrplan.rules.ranking import RANKING_FILE, RankingCard, load_ranking
-from tmrplan.rules.yaml_lines import load_yaml, strip_lines
+from tmrplan.rules.yaml_lines import canonical_yaml, load_yaml, strip_lines
 from tmrplan.text import suggest
 
 
@@ -207,7 +207,7 @@ def parse_card(
     tests = _parse_tests(data["tests"], {c.fact for c in conditions}, fail)
     clean = {k: v for k, v in data.items() if k != "__line__"}
     # Of the card's meaning (keys sorted, comments and layout ignored): what an approval is of.
-    digest = hashlib.sha256(yaml.safe_dump(strip_lines(clean), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(canonical_yaml(strip_lines(clean)).encode()).hexdigest()
     return RuleCard(
         id=rule_id,
         title=data["title"].strip(),

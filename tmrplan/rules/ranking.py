@@ -32,7 +32,7 @@ from tmrplan.model import DonorStatus, Risk
 from tmrplan.rules.card_schema import _shipped_rules, remember
 from tmrplan.rules.facts import FACTS, has_type
 from tmrplan.rules.outcomes import RISK_ORDER, STATUS_ORDER
-from tmrplan.rules.yaml_lines import load_yaml, strip_lines
+from tmrplan.rules.yaml_lines import canonical_yaml, load_yaml, strip_lines
 
 RANKING_FILE = "ranking.yaml"
 SCHEMA_FILE = "ranking.schema.json"
@@ -276,7 +276,7 @@ def parse_ranking(
         tests=tests,
         path=path,
         line=data["__line__"],
-        content_hash=hashlib.sha256(yaml.safe_dump(clean, sort_keys=True).encode()).hexdigest(),
+        content_hash=hashlib.sha256(canonical_yaml(clean).encode()).hexdigest(),
     )
     failed = card.failing_tests()
     if failed:

@@ -14,6 +14,10 @@ import yaml
 # and a deeply nested file (tens of thousands of levels) crashes the process instead of
 # raising. A card is about 1 kB; this many characters cannot nest deep enough to matter.
 _C_PARSER_LIMIT = 8_000
+# A longer card (the ranking card is about 12 kB) goes to libyaml too when its flow collections
+# ([ and {) nest no deeper than this: block nesting needs a deeper-indented line per level, so a
+# text of this size cannot nest deep by indentation alone.
+_C_FLOW_DEPTH_LIMIT = 100
 
 
 class _ReadableValues(yaml.constructor.SafeConstructor):
@@ -59,12 +63,33 @@ def load_yaml(text: str) -> Any:
     libyaml reads it; a text it refuses is read again by the pure-Python parser, whose errors
     (problem, line, reader positions in characters) are the ones the messages are made from.
     """
-    if len(text) <= _C_PARSER_LIMIT:
+    if len(text) <= _C_PARSER_LIMIT or _flow_depth(text) <= _C_FLOW_DEPTH_LIMIT:
         try:
             return yaml.load(text, Loader=_FastLineLoader)
         except yaml.YAMLError:
             pass
     return yaml.load(text, Loader=_LineLoader)
+
+
+def _flow_depth(text: str) -> int:
+    """How deep [ and { nest, counting every bracket (quoted ones too: an over-count only sends
+    the text to the slower parser)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
+
+
+def canonical_yaml(value: Any) -> str:
+    """A card's meaning as text (keys sorted), the input of its content hash: what an approval is
+    of. libyaml's emitter when PyYAML has it (five times faster at start-up); it writes what the
+    pure-Python one writes for every shipped card (tests/rules/test_yaml_lines.py)."""
+    dumper = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
+    return yaml.dump(value, Dumper=dumper, sort_keys=True)
 
 
 def strip_lines(value: Any) -> Any:
