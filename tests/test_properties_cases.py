@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from rdflib import URIRef
 
 from tmrplan import cli
 from tmrplan.cli import context as cli_context
@@ -243,13 +244,18 @@ def plan_or_error(planner: Planner, case: Case) -> Plan | TmrplanError:
         return error
 
 
+def case_limb(planner: Planner, level: str) -> URIRef | None:
+    """The limb of a level's site, as the planner passes it to the name resolver."""
+    return planner.kb.limb_of(planner.index.site(level, None).region)
+
+
 def expected_for_nerve(planner: Planner, name: str, level: str) -> str:
     """What planning one nerve at an amputation level should give: 'plan', or the error kind."""
     kb = planner.kb
     if len(name) > 200:
         return "too long"
-    try:
-        entity = kb.find(name)
+    try:  # the planner resolves names on the case's limb ("MPN" in a foot is plantar)
+        entity = kb.find(name, limb=case_limb(planner, level))
     except AmbiguousNameError:
         return "ambiguous"
     if entity is None:
@@ -330,7 +336,7 @@ def test_api_one_nerve_plans_exactly_when_it_reaches_the_level(
         outcome = plan_or_error(planner, Case((nerve,), level, side=side))
         if expected == "plan":
             assert isinstance(outcome, Plan), outcome
-            entity = planner.kb.find(nerve)
+            entity = planner.kb.find(nerve, limb=case_limb(planner, level))
             assert entity is not None and outcome.nerves[0].nerve.id == local_name(entity)
             return
         assert isinstance(outcome, TmrplanError), f"{nerve!r} at {level}: expected {expected}"

@@ -57,13 +57,15 @@ class UnknownEntityError(TmrplanError):
 
 
 class AmbiguousNameError(TmrplanError):
-    """A name matches more than one entity; the message lists them."""
+    """A name matches more than one entity; the message asks which, listing them (the first
+    ``SHOWN`` of them, then how many more: ``matches`` has every one)."""
+
+    SHOWN = 12
 
     def __init__(self, value: str, matches: Sequence[str]) -> None:
-        super().__init__(
-            f"{to_short_repr(value)} is ambiguous: it names {', '.join(repr(m) for m in matches)}; "
-            "use one of those labels"
-        )
+        shown = ", ".join(repr(m) for m in matches[: self.SHOWN])
+        more = f" … and {len(matches) - self.SHOWN} more" if len(matches) > self.SHOWN else ""
+        super().__init__(f"{to_short_repr(value)} is ambiguous: which of these? {shown}{more}")
         self.value = value
         self.matches = tuple(matches)
 

@@ -55,7 +55,8 @@ def test_ambiguous_name_lists_every_meaning(make_ontology: Callable[..., Path]) 
     extra = 'tmr:Deltoid skos:altLabel "PQ"@en .\n'
     kb = load_knowledge_base(make_ontology(extra))
     with pytest.raises(
-        AmbiguousNameError, match=r"'PQ' is ambiguous: it names 'deltoid', 'pronator quadratus'"
+        AmbiguousNameError,
+        match=r"'PQ' is ambiguous: which of these\? 'deltoid', 'pronator quadratus'",
     ):
         kb.get("PQ")
 

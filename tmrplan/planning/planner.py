@@ -164,9 +164,10 @@ class Planner:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         check_context(case.context)
         site = self.index.case_site(case)
+        limb = self.kb.limb_of(site.region)  # "MPN" in a foot case is the medial plantar nerve
         nerves = []
         for name in case.nerves:
-            nerve = self.kb.get(name, "nerve")
+            nerve = self.kb.get(name, "nerve", limb=limb)
             self.index.check_nerve(nerve, site, name)
             if nerve in nerves:
                 raise InvalidCaseError(f"nerve {name!r} is listed twice")

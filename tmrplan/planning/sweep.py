@@ -159,8 +159,9 @@ def candidate_facts(index: AnatomyIndex, cases: Iterable[Case]) -> list[Candidat
         site = index.case_site(case)
         where = case.level if case.level != "none" else f"intact {case.region}"
         context = {k: v for k, v in case.context.items() if k in CONTEXT_FIELDS}
+        limb = kb.limb_of(site.region)
         for name in case.nerves:
-            nerve = kb.get(name, "nerve")
+            nerve = kb.get(name, "nerve", limb=limb)
             index.check_nerve(nerve, site)
             for candidate in index.candidates(nerve, site):
                 key = tuple(sorted(option_facts(index, candidate, site, context).items()))
