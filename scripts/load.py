@@ -178,6 +178,8 @@ def case_pool(seed: int = 20261124) -> list[Case]:
     planner = load_planner()
     by_place: dict[tuple[str, str | None], list[str]] = defaultdict(list)
     for case in sweep_cases(planner.kb, planner.index):
+        if case.digits or case.toes or case.through:
+            continue  # the clients fill the level, region and nerves only, not the ray pickers
         by_place[(case.level, case.region)].extend(case.nerves)
     rng = random.Random(seed)
     pool = []
@@ -195,11 +197,20 @@ def case_pool(seed: int = 20261124) -> list[Case]:
 def fill_form(session: Session, page: Page, case: Case) -> str:
     """Set the case form's widgets to ``case``; the submit button's id."""
     nerve_picker = page.widget("multiselect", NERVE_PICKER)
-    shown = {option.split(" (", 1)[0]: option for option in nerve_picker.options}
+
+    # An option is the label, then its abbreviations in brackets; a label may hold brackets of
+    # its own ("radial dorsal digital nerve of the thumb (radial nerve)"): the shortest option
+    # that is the label or starts with it and a bracket.
+    def shown(label: str) -> str:
+        return min(
+            (o for o in nerve_picker.options if o == label or o.startswith(label + " (")),
+            key=len,
+        )
+
     session.set(page.widget("selectbox", "Amputation level").id, string_value=case.level)
     region = page.widget("selectbox", "Region (intact limb only)")
     session.set(region.id, string_value=case.region or "")
-    session.set(nerve_picker.id, string_array_value=[shown[n] for n in case.nerves])
+    session.set(nerve_picker.id, string_array_value=[shown(n) for n in case.nerves])
     for radio in page.of_kind("radio"):
         stated = case.context.get(radio.id.rsplit("-ctx_", 1)[-1])
         answer = "not stated" if stated is None else "yes" if stated else "no"
