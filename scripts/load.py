@@ -243,6 +243,13 @@ class Tally:
         self.problems.append(f"{where}: {what}")
 
 
+def _labels_in(option: str) -> list[str]:
+    """What a picker option's label may be: the option cut before each " (" (the abbreviations
+    follow the label in brackets, and a label may hold brackets of its own), and the whole."""
+    cuts = [i for i in range(len(option)) if option.startswith(" (", i)]
+    return [option[:i] for i in cuts] + [option]
+
+
 def check_plan(page: Page, case: Case, all_nerves: set[str], where: str, tally: Tally) -> None:
     shown = {h for h in page.headings("h3") if h in all_nerves}
     if shown != set(case.nerves):
@@ -273,7 +280,11 @@ async def one_visit(
     try:
         page, seconds = await asyncio.wait_for(session.run(), 120)
         tally.took("open", seconds)
-        all_nerves = {o.split(" (", 1)[0] for o in page.widget("multiselect", NERVE_PICKER).options}
+        all_nerves = {
+            label
+            for o in page.widget("multiselect", NERVE_PICKER).options
+            for label in _labels_in(o)
+        }
         for found in page.problems():
             tally.problem(where, found)
         if any(h in all_nerves for h in page.headings("h3")):
