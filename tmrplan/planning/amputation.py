@@ -73,11 +73,6 @@ class LevelEffects:
         return region in self.removed_regions
 
 
-def removed_regions(kb: KnowledgeBase, level: URIRef) -> frozenset[URIRef]:
-    """The regions a level removes, with all their parts."""
-    return frozenset(level_regions(kb, level))
-
-
 def compute_level_effects(
     kb: KnowledgeBase, level: URIRef | Loss | None, anatomy: Anatomy | None = None
 ) -> LevelEffects:
