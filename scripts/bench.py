@@ -341,7 +341,14 @@ def _emit(**values: Any) -> None:
 
 
 def _wall_s(tree: Path, argv: list[str], cache: Path) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMRPLAN_")}
+    # Bytecode is written and reused, as on a user's machine (the warm-up run writes it): with
+    # PYTHONDONTWRITEBYTECODE set, as in some sandboxes, both trees would recompile every module
+    # on every call, a cost no user's second call pays.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TMRPLAN_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(PYTHONPATH=str(tree), TMRPLAN_CACHE=str(cache))
     start = time.perf_counter()
     subprocess.run([sys.executable, *argv], cwd=tree, env=env, check=True, capture_output=True)
