@@ -136,3 +136,74 @@ def test_violation_query_fires_and_binds_every_variable(
     for variable in check.variables:  # a typo'd variable would stay unbound in every row
         assert any(row[variable] is not None for row in rows), f"?{variable} never bound in {name}"
     assert focus in [v.focus for v in run_violation_query(kb.graph, check)]
+
+
+# Issue 15's pattern shapes: several contexts, an end-to-side coaptation without a donor branch,
+# and the study details. The valid ones must raise no TransferPatternShape finding.
+_PATTERN = (
+    'tmr:P a tmr:TransferPattern ; skos:prefLabel "p"@en ; tmr:neuromaNerve tmr:AxillaryNerve ;'
+    " tmr:evidenceType tmr:CaseSeries ; dcterms:source tmr:src_Standring2020 ;"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "valid"),
+    [
+        # A motor-branch pattern the source reports at two sites along the nerve.
+        (
+            f"{_PATTERN} tmr:donorNerve tmr:BranchToDeltoid ; tmr:targetMuscle tmr:Deltoid ;"
+            " tmr:context tmr:transhumeral , tmr:shoulder_disarticulation ;"
+            ' tmr:contextNote "arm and shoulder" ; tmr:patientCount 12 ;'
+            ' tmr:outcome "pain fell" ; tmr:reportedIn tmr:src_Standring2020 .\n',
+            True,
+        ),
+        # End-to-side to a nerve: the recipient instead of a branch and a muscle.
+        (
+            f"{_PATTERN} tmr:coaptation tmr:EndToSideToNerve ;"
+            " tmr:recipientNerve tmr:MusculocutaneousNerve ; tmr:context tmr:transhumeral .\n",
+            True,
+        ),
+        # End-to-side with no recipient nerve.
+        (
+            f"{_PATTERN} tmr:coaptation tmr:EndToSideToNerve ; tmr:context tmr:transhumeral .\n",
+            False,
+        ),
+        # End-to-side that also names a donor branch and a target: which was it?
+        (
+            f"{_PATTERN} tmr:coaptation tmr:EndToSideToNerve ;"
+            " tmr:recipientNerve tmr:MusculocutaneousNerve ; tmr:donorNerve tmr:BranchToDeltoid ;"
+            " tmr:targetMuscle tmr:Deltoid ; tmr:context tmr:transhumeral .\n",
+            False,
+        ),
+        # A donor branch without its target muscle.
+        (
+            f"{_PATTERN} tmr:donorNerve tmr:BranchToDeltoid ; tmr:context tmr:transhumeral .\n",
+            False,
+        ),
+        # No context at all.
+        (
+            f"{_PATTERN} tmr:donorNerve tmr:BranchToDeltoid ; tmr:targetMuscle tmr:Deltoid .\n",
+            False,
+        ),
+        # A count that is not a non-negative integer.
+        (
+            f"{_PATTERN} tmr:donorNerve tmr:BranchToDeltoid ; tmr:targetMuscle tmr:Deltoid ;"
+            ' tmr:context tmr:transhumeral ; tmr:patientCount "twelve" .\n',
+            False,
+        ),
+        (
+            f"{_PATTERN} tmr:donorNerve tmr:BranchToDeltoid ; tmr:targetMuscle tmr:Deltoid ;"
+            " tmr:context tmr:transhumeral ; tmr:limbCount -1 .\n",
+            False,
+        ),
+    ],
+)
+def test_pattern_shapes_of_the_published_record(
+    make_ontology: Callable[..., Path], extra: str, valid: bool
+) -> None:
+    found = [
+        v
+        for v in shape_violations_for(make_ontology, extra)
+        if v.focus == "P" and v.check == "shacl:TransferPatternShape"
+    ]
+    assert (found == []) is valid, found
