@@ -159,6 +159,12 @@ class NervePlan:
     region: Ref
     options: tuple[Option, ...]
     assigned_rank: int | None
+    # The name as typed and what it matched (issue 14): the entity's own name that matched and
+    # how (label, synonym, abbreviation, normalised, partial), so that a plan shows which nerve
+    # a typed name was taken to be. Empty when the plan was not made from a typed name.
+    typed: str = ""
+    matched_name: str = ""
+    matched_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -415,10 +415,9 @@ def test_kind_narrows_the_candidates(kb: KnowledgeBase) -> None:
 
 
 def test_a_typed_nerve_is_not_a_muscle(kb: KnowledgeBase) -> None:
-    """'subclavius nerve' names the nerve to subclavius (or its branch), never the muscle."""
-    with pytest.raises(AmbiguousNameError) as error:
-        kb.resolve("subclavius nerve")
-    assert "subclavius" not in error.value.matches
+    """'subclavius nerve' names the nerve to subclavius, never the muscle (and, since the nerve
+    words decide between a nerve and its branch, not its motor branch either)."""
+    assert kb.resolve("subclavius nerve").entity == TMR.SubclavianNerve
 
 
 def test_a_nerve_is_listed_before_its_branches(kb: KnowledgeBase) -> None:
@@ -510,3 +509,181 @@ def test_speed_counts_queries(kb: KnowledgeBase) -> None:
     per_query = (time.perf_counter() - start) / len(queries) * 1000
     print(f"\nsearch + suggest: {per_query:.2f} ms a query over {len(queries)} queries")
     assert len(queries) == 64
+
+
+# ------------------------------------------------------------------------------ the case's site
+# (issue 14) A generic name at a level: narrowed to the nerves that run at the case's site (less
+# what the amputation removed) and ordered with the case's named digits or toes first. Each row:
+# typed, case (level, digits or toes, through), what the choice must start with (in this order),
+# and what it must not list.
+SITE_FORMS: list[tuple[str, dict[str, object], tuple[URIRef, ...], tuple[URIRef, ...]]] = [
+    # hand levels: the hand's digital nerves only
+    ("digital nerve", {"level": "digit"}, (), (TMR.ProperPlantarDigitalNervesOfFoot,)),
+    ("digital nerve", {"level": "partial_hand"}, (), (TMR.ProperPlantarDigitalNervesOfFoot,)),
+    ("digital nerve", {"level": "none", "region": "hand"}, (), (TMR.CommonPlantarDigitalNervesOfFoot,)),
+    ("digital nerve", {"level": "none", "region": "digits"}, (), (TMR.SecondCommonPlantarDigitalNerveOfFoot,)),
+    # at the digit level the stump is in the digits: the palm's common digital nerves are out
+    ("digital nerve", {"level": "digit"}, (), (TMR.SecondCommonPalmarDigitalNerveOfMedianNerve,)),
+    ("palmar digital nerve", {"level": "digit"}, (), (TMR.CommonPalmarDigitalNervesOfMedianNerve,)),
+    # digits named: that digit's own nerves first
+    (
+        "digital nerve",
+        {"level": "digit", "digits": ("index",)},
+        (TMR.RadialDorsalDigitalNerveOfIndexFinger, TMR.UlnarDorsalDigitalNerveOfIndexFinger),
+        (TMR.ProperPlantarDigitalNervesOfFoot,),
+    ),
+    (
+        "proper palmar digital nerve",
+        {"level": "digit", "digits": ("index",)},
+        (TMR.RadialProperPalmarDigitalNerveOfIndexFinger, TMR.UlnarProperPalmarDigitalNerveOfIndexFinger),
+        (),
+    ),
+    (
+        "proper palmar digital nerve",
+        {"level": "digit", "digits": ("little",), "through": "pip"},
+        (TMR.RadialProperPalmarDigitalNerveOfLittleFinger, TMR.UlnarProperPalmarDigitalNerveOfLittleFinger),
+        (),
+    ),
+    (
+        "proper palmar digital nerve",
+        {"level": "digit", "digits": ("thumb",), "through": "mcp"},
+        (TMR.RadialProperPalmarDigitalNerveOfThumb, TMR.UlnarProperPalmarDigitalNerveOfThumb),
+        (),
+    ),
+    (
+        "digital nerve",
+        {"level": "partial_hand", "digits": ("middle",), "through": "mcp"},
+        (TMR.RadialDorsalDigitalNerveOfMiddleFinger,),
+        (TMR.ProperPlantarDigitalNervesOfFoot,),
+    ),
+    (
+        "dorsal digital nerve",
+        {"level": "digit", "digits": ("ring",)},
+        (TMR.RadialDorsalDigitalNerveOfRingFinger, TMR.UlnarDorsalDigitalNerveOfRingFinger),
+        (),
+    ),
+    # foot levels: the foot's digital nerves only
+    ("digital nerve", {"level": "partial_foot"}, (), (TMR.ProperPalmarDigitalNervesOfMedianNerve,)),
+    ("digital nerve", {"level": "none", "region": "foot"}, (), (TMR.DorsalDigitalNervesOfRadialNerve,)),
+    ("common digital nerve", {"level": "partial_foot"}, (), (TMR.CommonPalmarDigitalNervesOfMedianNerve,)),
+    ("interdigital nerve", {"level": "none", "region": "foot"}, (), (TMR.CommonPalmarDigitalNervesOfMedianNerve,)),
+    (
+        "plantar digital nerve",
+        {"level": "partial_foot", "toes": ("second",), "through": "mtp"},
+        (TMR.LateralProperPlantarDigitalNerveOfSecondToe, TMR.MedialProperPlantarDigitalNerveOfSecondToe),
+        (),
+    ),
+    (
+        "plantar digital nerve",
+        {"level": "partial_foot", "toes": ("fifth",), "through": "mtp"},
+        (TMR.LateralProperPlantarDigitalNerveOfFifthToe, TMR.MedialProperPlantarDigitalNerveOfFifthToe),
+        (),
+    ),
+    (
+        "dorsal digital nerve",
+        {"level": "partial_foot", "toes": ("hallux",), "through": "mtp"},
+        (TMR.LateralDorsalDigitalNerveOfHallux, TMR.MedialDorsalDigitalNerveOfHallux),
+        (TMR.DorsalDigitalNervesOfRadialNerve,),
+    ),
+    (
+        "digital nerve",
+        {"level": "partial_foot", "toes": ("third",), "through": "mtp"},
+        (TMR.LateralDorsalDigitalNerveOfThirdToe,),
+        (TMR.ProperPalmarDigitalNervesOfUlnarNerve,),
+    ),
+]
+
+
+def _site_of(planner_index: object, case: dict[str, object]) -> object:
+    from tmrplan.model import Case
+
+    return planner_index.case_site(Case(("x",), **case))  # type: ignore[attr-defined, arg-type]
+
+
+def test_the_site_table_has_at_least_20_typed_forms() -> None:
+    assert len(SITE_FORMS) >= 20
+
+
+@pytest.mark.parametrize(
+    ("typed", "case", "first", "never"),
+    SITE_FORMS,
+    ids=[f"{t}@{'/'.join(str(v) for v in c.values())}" for t, c, _, _ in SITE_FORMS],
+)
+def test_a_generic_name_is_narrowed_and_ordered_by_the_case_site_and_digits(
+    planner: object,
+    typed: str,
+    case: dict[str, object],
+    first: tuple[URIRef, ...],
+    never: tuple[URIRef, ...],
+) -> None:
+    from tmrplan.planning.planner import resolve_nerve
+
+    index = planner.index  # type: ignore[attr-defined]
+    site = _site_of(index, case)
+    with pytest.raises(AmbiguousNameError) as error:
+        resolve_nerve(index, typed, site)  # type: ignore[arg-type]
+    kb = index.kb
+    labels = list(error.value.matches)
+    by_label = {kb.label(e): e for e in kb.entities(TMR.Nerve)}
+    named = site.loss.digits if site.loss is not None else frozenset()  # type: ignore[attr-defined]
+    own = [i for i, m in enumerate(labels) if kb.digits_of(by_label[m]) <= named]
+    others = [i for i, m in enumerate(labels) if not kb.digits_of(by_label[m]) <= named]
+    for entity in first:  # the named digits' own nerves, before every other nerve
+        assert labels.index(kb.label(entity)) in own, labels
+    if first:
+        assert max(own) < min(others, default=len(labels)), labels
+    assert not {kb.label(e) for e in never} & set(labels), labels
+    for label in labels:  # every choice offered is one the planner accepts at this site
+        assert index.reaches(by_label[label], site), label
+
+
+def test_a_nerve_wholly_removed_or_elsewhere_is_out_only_when_others_are_there(
+    kb: KnowledgeBase,
+) -> None:
+    index = kb.resolver
+    hand = frozenset({TMR.Hand})
+    found = [m.entity for m in index.candidates("digital nerve", limb=UPPER, regions=hand)]
+    assert TMR.SecondCommonPalmarDigitalNerveOfMedianNerve in found
+    # the same, with the hand removed: nothing is there, so every candidate stays
+    gone = [
+        m.entity
+        for m in index.candidates("digital nerve", limb=UPPER, regions=hand, removed=kb.region_and_parts(TMR.Hand) | {TMR.Digits, *kb.region_and_parts(TMR.Digits)})  # noqa: E501
+    ]
+    assert TMR.SecondCommonPalmarDigitalNerveOfMedianNerve in gone
+    # nowhere near: all kept (the planner's refusal then says where they run)
+    far = [m.entity for m in index.candidates("digital nerve", limb=UPPER, regions=frozenset({TMR.Arm}))]
+    assert len(far) == len(found) or len(far) > 1
+
+
+def test_the_context_keeps_the_old_signature(kb: KnowledgeBase) -> None:
+    """The app picker calls ``kb.resolve(name, kind=..., limb=...)``: unchanged."""
+    assert kb.resolve("MPN", kind=TMR.Nerve, limb=LOWER).entity == TMR.MedialPlantarNerve
+    assert kb.get("MPN", "nerve", limb=LOWER) == TMR.MedialPlantarNerve
+    assert kb.find("sural", limb=LOWER) == TMR.SuralNerve
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("upper subscapular", TMR.UpperSubscapularNerve),
+        ("Upper Subscapular", TMR.UpperSubscapularNerve),
+        ("upper subscapular nerve branch", TMR.BranchToSubscapularis),
+        ("inferior gluteal", TMR.InferiorGlutealNerve),
+    ],
+)
+def test_a_name_equal_to_one_nerves_name_wins_over_its_branch(
+    kb: KnowledgeBase, typed: str, expected: URIRef
+) -> None:
+    """Regression: "upper subscapular" was ambiguous with the branch whose synonym is "upper
+    subscapular nerve branch": the same words once "nerve" and "branch" are optional. Where
+    several nerves' names have the typed words, the one whose "nerve"/"branch" words differ
+    least from those typed wins."""
+    assert kb.resolve(typed).entity == expected
+
+
+def test_a_muscle_and_a_nerve_with_the_same_words_stay_a_choice(kb: KnowledgeBase) -> None:
+    """The nerve-word rule is among nerves: "volar interosseous" is the palmar interossei or
+    the volar interosseous nerve, and a surgeon must say which."""
+    with pytest.raises(AmbiguousNameError) as error:
+        kb.resolve("volar interosseous")
+    assert {"anterior interosseous nerve", "palmar interossei"} <= set(error.value.matches)

@@ -12,6 +12,7 @@ import click
 from tmrplan.cli.context import EXIT_FINDINGS, Context, emit, output_option
 from tmrplan.knowledge.describe import describe
 from tmrplan.knowledge.kb import KnowledgeBase, local_name
+from tmrplan.knowledge.names import is_abbreviation
 from tmrplan.knowledge.vocab import TMR
 
 
@@ -67,11 +68,23 @@ def summary_counts(kb: KnowledgeBase) -> dict[str, int]:
 def show(obj: Context, name: str, fmt: str) -> None:
     """Show any entity by label, synonym or abbreviation (e.g. "FCU", "peroneal")."""
     kb = obj.kb
-    data = describe(kb, kb.get(name))
+    match = kb.resolve(name)
+    data = describe(kb, match.entity)
+    # Which name matched, so that "AIN" is seen to be the anterior interosseous nerve (issue 14).
+    data |= {"typed": name, "matched_name": match.matched, "matched_by": match.how}
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        click.echo(to_text(data))
+        return
+    if name.strip().casefold() != data["label"].casefold():
+        click.echo(f"{name.strip()} → {data['label']} ({_how(match.how, match.matched)})")
+    click.echo(to_text({k: v for k, v in data.items() if not k.startswith(("typed", "matched"))}))
+
+
+def _how(how: str, matched: str) -> str:
+    """``abbreviation``, ``synonym 'volar interosseous nerve'``, ``partial: 'recurrent …'``."""
+    if how in ("abbreviation", "synonym") and is_abbreviation(matched):
+        return how
+    return f"{how} {matched!r}" if how != "label" else "id"
 
 
 def to_text(data: dict[str, Any]) -> str:

@@ -126,6 +126,7 @@ class KnowledgeBase:
     _views: dict[str, nx.DiGraph] = field(default_factory=dict)
     _resolver: NameIndex | None = None
     _limbs: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)
+    _digits: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)
 
     @property
     def graph(self) -> Graph:
@@ -260,8 +261,33 @@ class KnowledgeBase:
                 limbs=self.limbs_of,
                 is_kind=self.is_a,
                 ancestors=lambda e: [*self.closure(e, TMR.branchOf), *self.closure(e, TMR.partOf)],
+                places=self.places_of,
+                digits=self.digits_of,
             )
         return self._resolver
+
+    def places_of(self, entity: URIRef) -> frozenset[URIRef]:
+        """The regions an entity runs through or lies in (``tmr:coursesThrough``,
+        ``tmr:locatedIn``): where the planner looks for a neuroma of a nerve."""
+        return frozenset(r for p in _PLACES for r in self.objects(entity, p))
+
+    def digits_of(self, entity: URIRef) -> frozenset[URIRef]:
+        """The digits or toes (``tmr:Digit``) an entity lies on: the ray segments
+        (``tmr:ofDigit``) it or any of its branches runs through or lies in.
+
+        Example:
+            >>> kb = load_knowledge_base()
+            >>> [local_name(d) for d in kb.digits_of(TMR.RadialProperPalmarDigitalNerveOfIndexFinger)]
+            ['IndexFinger']
+        """
+        found = self._digits.get(entity)
+        if found is None:
+            below = [entity, *self.closure(entity, TMR.branchOf, down=True)]
+            found = frozenset(
+                d for e in below for r in self.places_of(e) for d in self.objects(r, TMR.ofDigit)
+            )
+            self._digits[entity] = found
+        return found
 
     def _name_entries(self) -> list[Entry]:
         entries = []
@@ -314,6 +340,9 @@ class KnowledgeBase:
         kind: URIRef | None = None,
         limb: URIRef | None = None,
         what: str = "name",
+        regions: frozenset[URIRef] | None = None,
+        removed: frozenset[URIRef] = frozenset(),
+        digits: frozenset[URIRef] = frozenset(),
     ) -> Match:
         """The entity a typed name denotes, with the name that matched and how (see ``names``).
 
@@ -323,6 +352,11 @@ class KnowledgeBase:
             limb: the case's limb (``limb_of`` its level's or region's region): an abbreviation
                 or generic name is narrowed to the entities on it.
             what: what the name is of, for the message ("nerve").
+            regions: the case's site (the regions its neuroma can lie in): a generic name is
+                narrowed to the entities that run there (:meth:`NameIndex.order`).
+            removed: the regions the case's amputation removed: an entity lying only in them
+                is not at the site.
+            digits: the case's named digits or toes (``tmr:Digit``): their nerves first.
 
         Raises:
             UnknownEntityError: with the closest known names as suggestions.
@@ -335,7 +369,9 @@ class KnowledgeBase:
             >>> kb.label(kb.resolve("MPN", limb=TMR.LowerLimb).entity)
             'medial plantar nerve'
         """
-        found = self._by_label(name, kind) or self.resolver.resolve(name, kind=kind, limb=limb)
+        found = self._by_label(name, kind) or self.resolver.resolve(
+            name, kind=kind, limb=limb, regions=regions, removed=removed, digits=digits
+        )
         if found is None:
             raise UnknownEntityError(what, name, self.suggest(name, cls=kind, limb=limb))
         return found
@@ -356,14 +392,23 @@ class KnowledgeBase:
         return Match(entity, matched, "label")
 
     def find(
-        self, name: str, *, kind: URIRef | None = None, limb: URIRef | None = None
+        self,
+        name: str,
+        *,
+        kind: URIRef | None = None,
+        limb: URIRef | None = None,
+        regions: frozenset[URIRef] | None = None,
+        removed: frozenset[URIRef] = frozenset(),
+        digits: frozenset[URIRef] = frozenset(),
     ) -> URIRef | None:
-        """The entity a name denotes, or None (resolved like :meth:`resolve`).
+        """The entity a name denotes, or None (resolved like :meth:`resolve`, with its context).
 
         Raises:
             AmbiguousNameError: if the name denotes more than one entity.
         """
-        found = self._by_label(name, kind) or self.resolver.resolve(name, kind=kind, limb=limb)
+        found = self._by_label(name, kind) or self.resolver.resolve(
+            name, kind=kind, limb=limb, regions=regions, removed=removed, digits=digits
+        )
         return found.entity if found is not None else None
 
     def get(
@@ -373,8 +418,11 @@ class KnowledgeBase:
         *,
         kind: URIRef | None = None,
         limb: URIRef | None = None,
+        regions: frozenset[URIRef] | None = None,
+        removed: frozenset[URIRef] = frozenset(),
+        digits: frozenset[URIRef] = frozenset(),
     ) -> URIRef:
-        """The entity a name denotes: :meth:`resolve`'s entity.
+        """The entity a name denotes: :meth:`resolve`'s entity (with its context).
 
         Raises:
             UnknownEntityError: with the closest known names as suggestions.
@@ -385,7 +433,9 @@ class KnowledgeBase:
             >>> kb.label(kb.get("tibial nerve"))
             'tibial nerve'
         """
-        return self.resolve(name, kind=kind, limb=limb, what=what).entity
+        return self.resolve(
+            name, kind=kind, limb=limb, what=what, regions=regions, removed=removed, digits=digits
+        ).entity
 
     def suggest(
         self,

@@ -11,10 +11,17 @@ A typed name is tried in tiers; the first that answers wins:
 3. **normalised**: case, hyphens and punctuation, articles and "of/to/the", "nerve(s)",
    "branch(es)", "n.", "nervus", "ramus/rami", "neuroma" and the side optional, singular/plural,
    peroneal↔fibular, British/American spellings, volar↔palmar, and word order (a bag of words);
+   where names of several entities have the same words, the one whose own "nerve"/"branch"
+   words differ least from those typed wins ("upper subscapular" is the upper subscapular
+   nerve, not its "upper subscapular nerve branch");
 4. the abbreviation again with its trailing N added or dropped ("LABCN", "LAC");
 5. **partial**: a name whose words are part of several entities' names ("digital nerve")
    answers :class:`~tmrplan.errors.AmbiguousNameError` listing them; part of one entity's names
    only, it resolves and says which name matched.
+
+A case narrows and orders the candidates of every tier (:meth:`NameIndex.order`): its limb,
+its site (the regions a neuroma can lie in, and what the amputation removed) and its named
+digits or toes.
 
 A weak fuzzy match never resolves: fuzzy matching (rapidfuzz) only suggests and searches.
 Only this module imports rapidfuzz.
@@ -34,7 +41,16 @@ from tmrplan.errors import AmbiguousNameError
 
 How = Literal["label", "synonym", "abbreviation", "normalised", "partial"]
 
-__all__ = ["Entry", "How", "Match", "NameIndex", "is_abbreviation", "normalise", "to_bag"]
+__all__ = [
+    "Entry",
+    "How",
+    "Match",
+    "NameIndex",
+    "is_abbreviation",
+    "neural_words",
+    "normalise",
+    "to_bag",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,8 @@ class Entry:
 # Words a surgeon may leave out or add without changing which nerve is meant.
 _NEURAL_WORDS = frozenset(("nerve", "nerves", "n", "nervus", "nervi", "branch", "branches"))
 _NEURAL_WORDS |= {"ramus", "rami"}
+# What the neural words say once their spelling is set aside: a nerve, or a branch of one.
+_NEURAL_SENSE = {w: "branch" if w.startswith(("branch", "ram")) else "nerve" for w in _NEURAL_WORDS}
 # A clinic letter's side ("right sural neuroma") is the case's side, not part of the name.
 _OPTIONAL = _NEURAL_WORDS | {"the", "of", "to", "a", "an", "and", "neuroma", "neuromas"}
 _OPTIONAL |= {"left", "right", "bilateral"}
@@ -132,6 +150,23 @@ def normalise(text: str) -> tuple[list[str], bool]:
     neural = any(w in _NEURAL_WORDS for w in words)
     kept = [_SAME_WORD.get(w, w) for w in words if w not in _OPTIONAL]
     return [_SAME_WORD.get(s, s) for s in map(_singular, kept)], neural
+
+
+def neural_words(text: str) -> Counter[str]:
+    """The "nerve" and "branch" words of a name, whatever their spelling, counted.
+
+    They are optional for matching ("superficial fibular" is the superficial fibular nerve) but
+    not meaningless: "X nerve branch" is a branch of the X nerve. Where the other words of
+    several entities' names agree, these tell them apart (:meth:`NameIndex.candidates`).
+
+    Example:
+        >>> sorted(neural_words("upper subscapular nerve branch").items())
+        [('branch', 1), ('nerve', 1)]
+        >>> neural_words("Rami musculares n. ulnaris")
+        Counter({'branch': 1, 'nerve': 1})
+    """
+    words = _SPLIT.split(_POSSESSIVE.sub("", text.casefold()).replace("_", " "))
+    return Counter(_NEURAL_SENSE[w] for w in words if w in _NEURAL_SENSE)
 
 
 def to_bag(text: str) -> tuple[str, ...]:
@@ -200,6 +235,9 @@ class NameIndex:
         limbs: the limbs an entity lies on (empty when it has no place).
         is_kind: whether an entity is of a class (``kind`` filters with it).
         ancestors: what an entity is a branch or part of (candidates are listed parents first).
+        places: the regions an entity lies in or runs through (a case's site narrows with it).
+        digits: the digits or toes an entity lies on, itself or through its branches (a case's
+            named digits order with it).
     """
 
     def __init__(
@@ -210,11 +248,15 @@ class NameIndex:
         limbs: Callable[[URIRef], frozenset[URIRef]],
         is_kind: Callable[[URIRef, URIRef], bool],
         ancestors: Callable[[URIRef], Iterable[URIRef]] = lambda _: (),
+        places: Callable[[URIRef], frozenset[URIRef]] = lambda _: frozenset(),
+        digits: Callable[[URIRef], frozenset[URIRef]] = lambda _: frozenset(),
     ) -> None:
         self._label = label
         self._ancestors = ancestors
         self._limbs = limbs
         self._is_kind = is_kind
+        self._places = places
+        self._digits = digits
         self._exact: dict[str, list[_Named]] = defaultdict(list)
         self._abbreviations: dict[str, list[_Named]] = defaultdict(list)
         self._bags: dict[tuple[str, ...], list[_Named]] = defaultdict(list)
@@ -249,7 +291,11 @@ class NameIndex:
                 continue
             self._add(self._exact[key], _Named(entry.entity, name, entry.how))
             if words:
-                self._add(self._bags[tuple(sorted(words))], _Named(entry.entity, name, entry.how))
+                # Every name of an entity with these words: the normalised tier picks the one
+                # whose "nerve"/"branch" words come closest to those typed.
+                bagged = self._bags[tuple(sorted(words))]
+                if all((n.entity, n.name) != (entry.entity, name) for n in bagged):
+                    bagged.append(_Named(entry.entity, name, entry.how))
             if entry.generate:
                 short = initialism(name)
                 if short:
@@ -273,7 +319,14 @@ class NameIndex:
 
     # -------------------------------------------------------------------------- resolving
     def resolve(
-        self, name: str, *, kind: URIRef | None = None, limb: URIRef | None = None
+        self,
+        name: str,
+        *,
+        kind: URIRef | None = None,
+        limb: URIRef | None = None,
+        regions: frozenset[URIRef] | None = None,
+        removed: frozenset[URIRef] = frozenset(),
+        digits: frozenset[URIRef] = frozenset(),
     ) -> Match | None:
         """The entity a typed name denotes, with the name that matched and how; None if none.
 
@@ -281,21 +334,37 @@ class NameIndex:
             name: as typed.
             kind: only entities of this class (see the knowledge base's ``is_a``).
             limb: the case's limb: narrows and orders candidates found on several limbs.
+            regions: the case's site: the regions its neuroma can lie in (the stump's or the
+                intact limb's region with its parts and the regions containing it); narrows
+                candidates to those that run there.
+            removed: the regions the case's amputation removed (in every reading): a candidate
+                that lies only in them is not at the site.
+            digits: the case's named digits or toes: their own nerves are listed first.
 
         Raises:
             AmbiguousNameError: when the name fits several entities (candidates in its
-                ``matches``, the case's limb first).
+                ``matches``, ordered as :meth:`order`).
         """
-        found = self.candidates(name, kind=kind, limb=limb)
+        found = self.candidates(
+            name, kind=kind, limb=limb, regions=regions, removed=removed, digits=digits
+        )
         if len(found) > 1:
             raise AmbiguousNameError(name.strip(), [self._label(m.entity) for m in found])
         return found[0] if found else None
 
     def candidates(
-        self, name: str, *, kind: URIRef | None = None, limb: URIRef | None = None
+        self,
+        name: str,
+        *,
+        kind: URIRef | None = None,
+        limb: URIRef | None = None,
+        regions: frozenset[URIRef] | None = None,
+        removed: frozenset[URIRef] = frozenset(),
+        digits: frozenset[URIRef] = frozenset(),
     ) -> list[Match]:
         """What :meth:`resolve` chooses from: one match, the candidates of an ambiguous name
-        (the case's limb's only, if any are on it; ordered as :meth:`order`), or none."""
+        (the case's limb's only, if any are on it; those at the case's site only, if any are
+        there; ordered as :meth:`order`), or none. The context is as :meth:`resolve` takes it."""
         text = name.strip()
         key = text.casefold()
         if not key:
@@ -305,7 +374,7 @@ class NameIndex:
         tiers: list[Callable[[], list[_Named]]] = [
             lambda: self._exact.get(key, []),
             lambda: self._abbreviations.get(key, []),
-            lambda: [_Named(n.entity, n.name, "normalised") for n in self._bags.get(bag, [])],
+            lambda: self._normalised(bag, text),
             lambda: self._trailing_n(key),
             lambda: self._partial(bag),
         ]
@@ -313,8 +382,36 @@ class NameIndex:
             # An exact name is exact: "Orthobullets: Sural nerve" is the source of that title.
             found = self._keep(tier(), kind, neural and i > 0)
             if found:
-                return self._narrow(found, limb)
+                return self._narrow(found, limb, regions, removed, digits)
         return []
+
+    def _normalised(self, bag: tuple[str, ...], typed: str) -> list[_Named]:
+        """The entities with a name of these words, each by its name whose "nerve"/"branch"
+        words differ least from those typed; of the nerves, only those closest in that.
+
+        Without the second step "upper subscapular" would be ambiguous between the upper
+        subscapular nerve and its branch, whose synonym "upper subscapular nerve branch" has
+        the same words once "nerve" and "branch" are set aside; "branch" says it is the other.
+        """
+        named = self._bags.get(bag, [])
+        if not named:
+            return []
+        wanted = neural_words(typed)
+        best: dict[URIRef, tuple[int, _Named]] = {}
+        for n in named:
+            have = neural_words(n.name)
+            apart = sum(((have - wanted) + (wanted - have)).values())
+            if n.entity not in best or apart < best[n.entity][0]:
+                best[n.entity] = (apart, n)
+        # Among nerves only: a muscle's name has no "nerve" words, so "volar interosseous" (the
+        # palmar interossei, or the volar interosseous nerve) stays a choice between the two.
+        nerves = [a for a, n in best.values() if n.entity in self._neural]
+        closest = min(nerves, default=0)
+        return [
+            _Named(n.entity, n.name, "normalised")
+            for a, n in best.values()
+            if a == closest or n.entity not in self._neural
+        ]
 
     def _trailing_n(self, key: str) -> list[_Named]:
         if not _ABBREVIATION.fullmatch(key.upper()) or len(key) < 2:
@@ -349,31 +446,91 @@ class NameIndex:
                     found[named.entity] = _Named(named.entity, named.name, "partial")
         return list(found.values())
 
-    def _narrow(self, found: list[_Named], limb: URIRef | None) -> list[Match]:
-        ordered = self.order([n.entity for n in found], limb)
+    def _narrow(
+        self,
+        found: list[_Named],
+        limb: URIRef | None,
+        regions: frozenset[URIRef] | None,
+        removed: frozenset[URIRef],
+        digits: frozenset[URIRef],
+    ) -> list[Match]:
+        ordered = self.order(
+            [n.entity for n in found], limb, regions=regions, removed=removed, digits=digits
+        )
         if limb is not None:
             inside = [e for e in ordered if limb in self._limbs(e)]
             if inside:
                 ordered = inside
-        by_entity = {n.entity: n for n in found}
+        if regions is not None:
+            # Out, not last: a candidate that cannot be at the site (its course wholly outside
+            # it, or wholly removed by the amputation) is one the planner refuses ("does not
+            # reach"), so offering it only offers a refusal, and a long choice hides the real
+            # ones. All stay when none is there: the choice, then the refusal, say where they run.
+            there = [e for e in ordered if self._at_site(e, regions, removed)]
+            if there:
+                ordered = there
+        by_entity: dict[URIRef, _Named] = {}
+        for n in found:
+            by_entity.setdefault(n.entity, n)
         kept = [by_entity[e] for e in ordered]
         # A curated abbreviation wins over an initialism the index made up (on the limb kept).
         if any(n.curated for n in kept) and any(not n.curated for n in kept):
             kept = [n for n in kept if n.curated]
         return [Match(n.entity, n.name, n.how) for n in kept]
 
-    def order(self, entities: Sequence[URIRef], limb: URIRef | None = None) -> list[URIRef]:
-        """Candidates in the order a chooser shows them: on the case's limb first, then a nerve
-        before its branches (the common peroneal before the deep peroneal nerve), then the
-        shortest (most general) label, then by label."""
+    def order(
+        self,
+        entities: Sequence[URIRef],
+        limb: URIRef | None = None,
+        *,
+        regions: frozenset[URIRef] | None = None,
+        removed: frozenset[URIRef] = frozenset(),
+        digits: frozenset[URIRef] = frozenset(),
+    ) -> list[URIRef]:
+        """Candidates in the order a chooser shows them: on the case's limb first, then those
+        at the case's site (``regions``, less what was ``removed``), then with ``digits``
+        named those on the named digits only, then those on them and others (a group of
+        digital nerves), then the rest; then a nerve before its branches (the common peroneal
+        before the deep peroneal nerve), then the shortest (most general) label, then by label.
+
+        Example:
+            >>> from tmrplan.knowledge.kb import load_knowledge_base
+            >>> from tmrplan.knowledge.vocab import TMR
+            >>> index = load_knowledge_base().resolver
+            >>> ulnar, index_finger = (
+            ...     TMR.UlnarProperPalmarDigitalNerveOfLittleFinger,
+            ...     TMR.RadialProperPalmarDigitalNerveOfIndexFinger,
+            ... )
+            >>> index.order([ulnar, index_finger], digits=frozenset({TMR.IndexFinger}))[0] == index_finger
+            True
+        """
         among = set(entities)
 
-        def key(entity: URIRef) -> tuple[bool, int, int, str]:
+        def key(entity: URIRef) -> tuple[bool, bool, int, int, int, str]:
             label = self._label(entity)
             above = len(self._ancestors_of(entity) & among)
-            return (limb is not None and limb not in self._limbs(entity), above, len(label), label)
+            away = limb is not None and limb not in self._limbs(entity)
+            elsewhere = regions is not None and not self._at_site(entity, regions, removed)
+            return (away, elsewhere, self._on_digits(entity, digits), above, len(label), label)
 
         return sorted(entities, key=key)
+
+    def _at_site(
+        self, entity: URIRef, regions: frozenset[URIRef], removed: frozenset[URIRef]
+    ) -> bool:
+        """Whether an entity runs through the site (as the planner's ``reaches`` asks) and not
+        only through what the amputation removed."""
+        places = self._places(entity)
+        return bool(places & regions) and not places <= removed
+
+    def _on_digits(self, entity: URIRef, digits: frozenset[URIRef]) -> int:
+        """0: on the named digits only (or none named); 1: on them and others; 2: not on them."""
+        if not digits:
+            return 0
+        own = self._digits(entity)
+        if own and own <= digits:
+            return 0
+        return 1 if own & digits else 2
 
     def _ancestors_of(self, entity: URIRef) -> frozenset[URIRef]:
         found = self._above.get(entity)

@@ -15,7 +15,7 @@ from rdflib import URIRef
 
 from tmrplan.errors import InvalidCaseError
 from tmrplan.knowledge.describe import describe_source, to_ref
-from tmrplan.knowledge.kb import KnowledgeBase, local_name
+from tmrplan.knowledge.kb import KnowledgeBase, Match, local_name
 from tmrplan.knowledge.vocab import RDFS, TMR
 from tmrplan.model import (
     CONTEXT_FIELDS,
@@ -105,7 +105,7 @@ class Planner:
             UnknownEntityError: for an unknown nerve, level or region (with close matches).
             InvalidCaseError: for a case that cannot be planned as given.
         """
-        site, nerves = self._validate(case)
+        site, nerves, matches = self._validate(case)
         # Review dates are read once per plan (a served planner outlives a day).
         self._overdue = frozenset(c.id for c in self._cards.values() if c.is_overdue())
         context = dict(case.context)
@@ -121,8 +121,11 @@ class Planner:
                 region=self._ref(site.region),
                 options=self._options(grouped[nerve], site, context),
                 assigned_rank=assignment.get(nerve),
+                typed=typed,
+                matched_name=match.matched,
+                matched_by=match.how,
             )
-            for nerve in nerves
+            for nerve, (typed, match) in zip(nerves, matches, strict=True)
         )
         case_facts = {k: v for k, v in context.items()} | {"nerve_count": len(nerves)}
         case_rules = self.engine.evaluate([{"scope": "case", **case_facts}])[0]
@@ -143,7 +146,7 @@ class Planner:
         )
 
     # ------------------------------------------------------------------ steps
-    def _validate(self, case: Case) -> tuple[Site, list[URIRef]]:
+    def _validate(self, case: Case) -> tuple[Site, list[URIRef], list[tuple[str, Match]]]:
         if not case.nerves:
             raise InvalidCaseError("a case needs at least one neuroma nerve")
         # Every typed value is length-checked first, so no message below echoes a huge one.
@@ -164,15 +167,16 @@ class Planner:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         check_context(case.context)
         site = self.index.case_site(case)
-        limb = self.kb.limb_of(site.region)  # "MPN" in a foot case is the medial plantar nerve
-        nerves = []
+        nerves, matches = [], []
         for name in case.nerves:
-            nerve = self.kb.get(name, "nerve", limb=limb)
+            match = resolve_nerve(self.index, name, site)
+            nerve = match.entity
             self.index.check_nerve(nerve, site, name)
             if nerve in nerves:
                 raise InvalidCaseError(f"nerve {name!r} is listed twice")
             nerves.append(nerve)
-        return site, nerves
+            matches.append((name, match))
+        return site, nerves, matches
 
     def _drafts(self, nerve: URIRef, site: Site, context: dict[str, bool]) -> list[_Draft]:
         return [
@@ -397,6 +401,28 @@ class Planner:
                     f"{nerve_plan.nerve.label}: no target left that another nerve does not take"
                 )
         return unknowns
+
+
+def resolve_nerve(index: AnatomyIndex, name: str, site: Site) -> Match:
+    """A case's neuroma nerve as typed, resolved in the case's context: its limb ("MPN" in a
+    foot case is the medial plantar nerve), its site (a generic "digital nerve" at a hand level
+    lists the nerves that run there, less what the amputation removed) and its named digits or
+    toes (their nerves first). One function for the planner and the sweep.
+
+    Raises:
+        UnknownEntityError: with close matches.
+        AmbiguousNameError: listing the candidates in that order.
+    """
+    kb = index.kb
+    loss = site.loss
+    return kb.resolve(
+        name,
+        what="nerve",
+        limb=kb.limb_of(site.region),
+        regions=index.around(site.region),
+        removed=index.effects[site.amputation].removed_regions,
+        digits=loss.digits if loss is not None else frozenset(),
+    )
 
 
 def load_planner(ontology: Path | None = None, rules: Path | None = None) -> Planner:

@@ -24,7 +24,7 @@ from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Plan, parse_case
 from tmrplan.planning.anatomy_index import AnatomyIndex, Site
 from tmrplan.planning.facts import option_facts
 from tmrplan.planning.loss import level_limb, limb_digits, limb_throughs, names_rays, whole_foot
-from tmrplan.planning.planner import Planner
+from tmrplan.planning.planner import Planner, resolve_nerve
 from tmrplan.rules.facts import CandidateFacts
 
 # Neuroma nerves: named nerves that can be cut. Roots, plexus parts and motor branches are not.
@@ -159,9 +159,8 @@ def candidate_facts(index: AnatomyIndex, cases: Iterable[Case]) -> list[Candidat
         site = index.case_site(case)
         where = case.level if case.level != "none" else f"intact {case.region}"
         context = {k: v for k, v in case.context.items() if k in CONTEXT_FIELDS}
-        limb = kb.limb_of(site.region)
         for name in case.nerves:
-            nerve = kb.get(name, "nerve", limb=limb)
+            nerve = resolve_nerve(index, name, site).entity
             index.check_nerve(nerve, site)
             for candidate in index.candidates(nerve, site):
                 key = tuple(sorted(option_facts(index, candidate, site, context).items()))

@@ -58,6 +58,9 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
                     "nerve": asdict(n.nerve),
                     "region": asdict(n.region),
                     "assigned_rank": n.assigned_rank,
+                    "typed": n.typed,
+                    "matched_name": n.matched_name,
+                    "matched_by": n.matched_by,
                     "options": [_option(o) for o in n.options],
                 }
                 for n in plan.nerves
@@ -88,6 +91,35 @@ def _option(option: Option) -> dict[str, Any]:
         "tied_with": list(option.tied_with),
         "unranked_by": list(option.unranked_by),
     }
+
+
+_MATCHED_BY = {
+    "label": "the name",
+    "synonym": "the synonym",
+    "abbreviation": "the abbreviation",
+    "normalised": "with its words normalised, the name",
+    "partial": "as part of the name",
+}
+
+
+def match_line(nerve: NervePlan) -> str | None:
+    """What a typed name was taken to be, when it is not the nerve's label (None when it is):
+    every rendering shows it, so that a wrong resolution is seen, not silently planned.
+
+    Example:
+        >>> from tmrplan.model import Ref
+        >>> nerve = NervePlan(Ref("X", "anterior interosseous nerve"), Ref("R", "forearm"), (),
+        ...                   None, "AIN", "AIN", "abbreviation")
+        >>> match_line(nerve)
+        "typed 'AIN' — matched the abbreviation 'AIN'"
+    """
+    typed = nerve.typed.strip()
+    if not typed or typed.casefold() == nerve.nerve.label.casefold():
+        return None
+    how = _MATCHED_BY.get(nerve.matched_by, f"by {nerve.matched_by}")
+    if nerve.matched_by == "abbreviation" and nerve.matched_name.casefold() != typed.casefold():
+        how = "as the initials of"  # an initialism made from the name, not one in the data
+    return f"typed {typed!r} — matched {how} {nerve.matched_name!r}"
 
 
 def _plain(value: Any) -> Any:
@@ -150,6 +182,9 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
                 f"{len(nerve.options)} options; {assigned}"
             )
         )
+        matched = match_line(nerve)
+        if matched:
+            blocks.append(_line(f"  {matched}"))
         shown = nerve.options[:options_per_nerve] if options_per_nerve else nerve.options
         for option in shown:
             mark = "*" if option.rank == nerve.assigned_rank else " "
@@ -301,6 +336,7 @@ def _nerve_blocks(nerve: NervePlan) -> list[Block]:
                 fixed(f". Conflict-free assignment: {assignment}"),
             )
         ),
+        *([Paragraph(spans(matched + "."))] if (matched := match_line(nerve)) else []),
         Table(
             (
                 "#",
