@@ -88,3 +88,25 @@ def test_search_without_hits_says_so(make_ontology: Callable[..., Path]) -> None
     code, out = run("--ontology", str(make_ontology()), "search", "zzzzqqq")
     assert code == 0
     assert "no match for 'zzzzqqq'" in out
+
+
+def test_show_says_which_synonym_matched() -> None:
+    """Issue 14: the answer names the typed name, the label and how it matched (shipped data)."""
+    code, out = run("show", "AIN")
+    assert code == 0, out
+    assert out.splitlines()[0] == "AIN → anterior interosseous nerve (abbreviation)"
+    code, out = run("show", "median nerve")
+    assert code == 0, out
+    assert out.splitlines()[0].startswith("median nerve  [MixedNerve; MedianNerve]")
+
+
+def test_show_json_says_which_synonym_matched() -> None:
+    code, out = run("show", "upper subscapular", "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["id"] == "UpperSubscapularNerve"
+    assert (data["typed"], data["matched_name"], data["matched_by"]) == (
+        "upper subscapular",
+        "upper subscapular nerve",
+        "normalised",
+    )

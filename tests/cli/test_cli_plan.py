@@ -212,3 +212,56 @@ def test_plan_refuses_a_position_with_an_amputation() -> None:
         "plan", "--nerve", "sural nerve", "--level", "transtibial", "--position", "distal"
     )
     assert code == 2 and "position 'distal' is only for an intact limb" in err
+
+
+# ------------------------------------------------------------------------------ issue 14
+def test_plan_json_says_what_each_typed_nerve_matched() -> None:
+    code, out, err = run(
+        "plan", "--nerve", "AIN", "--nerve", "LACN", "--level", "transradial", "--format", "json"
+    )
+    assert code == 0, out + err
+    nerves = json.loads(out)["nerves"]
+    assert [(n["typed"], n["matched_name"], n["matched_by"]) for n in nerves] == [
+        ("AIN", "AIN", "abbreviation"),
+        ("LACN", "lateral antebrachial cutaneous nerve", "abbreviation"),
+    ]
+    assert nerves[0]["nerve"]["id"] == "AnteriorInterosseousNerve"
+
+
+def test_plan_text_shows_the_match_only_when_typed_is_not_the_label() -> None:
+    code, out, err = run("plan", "--nerve", "AIN", "--nerve", "median nerve", "--level", "transradial")
+    assert code == 0, out + err
+    assert "  typed 'AIN' — matched the abbreviation 'AIN'" in out
+    assert "typed 'median nerve'" not in out
+
+
+def test_batch_lines_say_what_each_typed_nerve_matched(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps({"level": "partial_foot", "nerves": ["MPN"]})
+        + "\n"
+        + json.dumps({"level": "transhumeral", "nerves": ["median nerve"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("plan", "--cases", str(cases), "--format", "jsonl")
+    assert code == 0, out + err
+    first, second = (json.loads(line)["nerves"][0] for line in out.splitlines())
+    assert (first["nerve"]["id"], first["typed"], first["matched_by"]) == (
+        "MedialPlantarNerve",
+        "MPN",
+        "abbreviation",
+    )
+    assert (second["typed"], second["matched_name"], second["matched_by"]) == (
+        "median nerve",
+        "median nerve",
+        "label",
+    )
+
+
+def test_plan_refuses_a_generic_name_at_a_hand_level_with_the_hands_choices() -> None:
+    code, out, err = run("plan", "--nerve", "digital nerve", "--level", "digit", "--digits", "index")
+    assert code == 2, out + err
+    assert "'digital nerve' is ambiguous: which of these?" in err
+    assert "index finger" in err.split("which of these?")[1].split(",")[0]
+    assert "toe" not in err and "plantar" not in err

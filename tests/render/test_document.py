@@ -125,3 +125,19 @@ def test_a_plans_pdf_and_markdown_export_carry_the_same_doi_links(planner: Plann
     pdf_doi_links = {link for link in pdf_links(plan_to_pdf(plan, DATE)) if "doi.org" in link}
     assert doi_link("10.1016/S0967-5868(03)00010-9") in markdown_links
     assert markdown_links == pdf_doi_links
+
+
+def test_every_rendering_says_what_a_typed_name_matched(planner: Planner) -> None:
+    """Issue 14: text, Markdown and PDF carry one line when the typed name is not the label."""
+    from tmrplan.render.plan import match_line
+    from tmrplan.render.plan import to_text as plan_text
+
+    plan = planner.plan(Case(("AIN", "median nerve"), "transradial"))
+    ain, median = plan.nerves
+    line = "typed 'AIN' — matched the abbreviation 'AIN'"
+    assert match_line(ain) == line and match_line(median) is None
+    assert line in plan_text(plan) and line in plan_markdown(plan)
+    assert plan_text(plan).count("typed '") == 1
+    pdf = PdfReader(io.BytesIO(plan_to_pdf(plan, DATE)))
+    pdf_text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    assert "typed 'AIN'" in re.sub(r"\s+", " ", pdf_text).replace("’", "'")
