@@ -229,7 +229,9 @@ def test_plan_json_says_what_each_typed_nerve_matched() -> None:
 
 
 def test_plan_text_shows_the_match_only_when_typed_is_not_the_label() -> None:
-    code, out, err = run("plan", "--nerve", "AIN", "--nerve", "median nerve", "--level", "transradial")
+    code, out, err = run(
+        "plan", "--nerve", "AIN", "--nerve", "median nerve", "--level", "transradial"
+    )
     assert code == 0, out + err
     assert "  typed 'AIN' — matched the abbreviation 'AIN'" in out
     assert "typed 'median nerve'" not in out
@@ -260,7 +262,9 @@ def test_batch_lines_say_what_each_typed_nerve_matched(tmp_path: Path) -> None:
 
 
 def test_plan_refuses_a_generic_name_at_a_hand_level_with_the_hands_choices() -> None:
-    code, out, err = run("plan", "--nerve", "digital nerve", "--level", "digit", "--digits", "index")
+    code, out, err = run(
+        "plan", "--nerve", "digital nerve", "--level", "digit", "--digits", "index"
+    )
     assert code == 2, out + err
     assert "'digital nerve' is ambiguous: which of these?" in err
     assert "index finger" in err.split("which of these?")[1].split(",")[0]

@@ -520,8 +520,18 @@ SITE_FORMS: list[tuple[str, dict[str, object], tuple[URIRef, ...], tuple[URIRef,
     # hand levels: the hand's digital nerves only
     ("digital nerve", {"level": "digit"}, (), (TMR.ProperPlantarDigitalNervesOfFoot,)),
     ("digital nerve", {"level": "partial_hand"}, (), (TMR.ProperPlantarDigitalNervesOfFoot,)),
-    ("digital nerve", {"level": "none", "region": "hand"}, (), (TMR.CommonPlantarDigitalNervesOfFoot,)),
-    ("digital nerve", {"level": "none", "region": "digits"}, (), (TMR.SecondCommonPlantarDigitalNerveOfFoot,)),
+    (
+        "digital nerve",
+        {"level": "none", "region": "hand"},
+        (),
+        (TMR.CommonPlantarDigitalNervesOfFoot,),
+    ),
+    (
+        "digital nerve",
+        {"level": "none", "region": "digits"},
+        (),
+        (TMR.SecondCommonPlantarDigitalNerveOfFoot,),
+    ),
     # at the digit level the stump is in the digits: the palm's common digital nerves are out
     ("digital nerve", {"level": "digit"}, (), (TMR.SecondCommonPalmarDigitalNerveOfMedianNerve,)),
     ("palmar digital nerve", {"level": "digit"}, (), (TMR.CommonPalmarDigitalNervesOfMedianNerve,)),
@@ -535,13 +545,19 @@ SITE_FORMS: list[tuple[str, dict[str, object], tuple[URIRef, ...], tuple[URIRef,
     (
         "proper palmar digital nerve",
         {"level": "digit", "digits": ("index",)},
-        (TMR.RadialProperPalmarDigitalNerveOfIndexFinger, TMR.UlnarProperPalmarDigitalNerveOfIndexFinger),
+        (
+            TMR.RadialProperPalmarDigitalNerveOfIndexFinger,
+            TMR.UlnarProperPalmarDigitalNerveOfIndexFinger,
+        ),
         (),
     ),
     (
         "proper palmar digital nerve",
         {"level": "digit", "digits": ("little",), "through": "pip"},
-        (TMR.RadialProperPalmarDigitalNerveOfLittleFinger, TMR.UlnarProperPalmarDigitalNerveOfLittleFinger),
+        (
+            TMR.RadialProperPalmarDigitalNerveOfLittleFinger,
+            TMR.UlnarProperPalmarDigitalNerveOfLittleFinger,
+        ),
         (),
     ),
     (
@@ -564,19 +580,40 @@ SITE_FORMS: list[tuple[str, dict[str, object], tuple[URIRef, ...], tuple[URIRef,
     ),
     # foot levels: the foot's digital nerves only
     ("digital nerve", {"level": "partial_foot"}, (), (TMR.ProperPalmarDigitalNervesOfMedianNerve,)),
-    ("digital nerve", {"level": "none", "region": "foot"}, (), (TMR.DorsalDigitalNervesOfRadialNerve,)),
-    ("common digital nerve", {"level": "partial_foot"}, (), (TMR.CommonPalmarDigitalNervesOfMedianNerve,)),
-    ("interdigital nerve", {"level": "none", "region": "foot"}, (), (TMR.CommonPalmarDigitalNervesOfMedianNerve,)),
+    (
+        "digital nerve",
+        {"level": "none", "region": "foot"},
+        (),
+        (TMR.DorsalDigitalNervesOfRadialNerve,),
+    ),
+    (
+        "common digital nerve",
+        {"level": "partial_foot"},
+        (),
+        (TMR.CommonPalmarDigitalNervesOfMedianNerve,),
+    ),
+    (
+        "interdigital nerve",
+        {"level": "none", "region": "foot"},
+        (),
+        (TMR.CommonPalmarDigitalNervesOfMedianNerve,),
+    ),
     (
         "plantar digital nerve",
         {"level": "partial_foot", "toes": ("second",), "through": "mtp"},
-        (TMR.LateralProperPlantarDigitalNerveOfSecondToe, TMR.MedialProperPlantarDigitalNerveOfSecondToe),
+        (
+            TMR.LateralProperPlantarDigitalNerveOfSecondToe,
+            TMR.MedialProperPlantarDigitalNerveOfSecondToe,
+        ),
         (),
     ),
     (
         "plantar digital nerve",
         {"level": "partial_foot", "toes": ("fifth",), "through": "mtp"},
-        (TMR.LateralProperPlantarDigitalNerveOfFifthToe, TMR.MedialProperPlantarDigitalNerveOfFifthToe),
+        (
+            TMR.LateralProperPlantarDigitalNerveOfFifthToe,
+            TMR.MedialProperPlantarDigitalNerveOfFifthToe,
+        ),
         (),
     ),
     (
@@ -641,18 +678,24 @@ def test_a_nerve_wholly_removed_or_elsewhere_is_out_only_when_others_are_there(
     kb: KnowledgeBase,
 ) -> None:
     index = kb.resolver
-    hand = frozenset({TMR.Hand})
-    found = [m.entity for m in index.candidates("digital nerve", limb=UPPER, regions=hand)]
-    assert TMR.SecondCommonPalmarDigitalNerveOfMedianNerve in found
-    # the same, with the hand removed: nothing is there, so every candidate stays
-    gone = [
-        m.entity
-        for m in index.candidates("digital nerve", limb=UPPER, regions=hand, removed=kb.region_and_parts(TMR.Hand) | {TMR.Digits, *kb.region_and_parts(TMR.Digits)})  # noqa: E501
-    ]
-    assert TMR.SecondCommonPalmarDigitalNerveOfMedianNerve in gone
-    # nowhere near: all kept (the planner's refusal then says where they run)
-    far = [m.entity for m in index.candidates("digital nerve", limb=UPPER, regions=frozenset({TMR.Arm}))]
-    assert len(far) == len(found) or len(far) > 1
+
+    def found(regions: frozenset[URIRef], removed: frozenset[URIRef] = frozenset()) -> set[URIRef]:
+        return {
+            m.entity
+            for m in index.candidates("digital nerve", limb=UPPER, regions=regions, removed=removed)
+        }
+
+    every = found(frozenset({TMR.Arm}))  # none runs in the arm: every candidate stays
+    digits = frozenset(kb.region_and_parts(TMR.Digits))
+    in_digits = found(digits)
+    assert TMR.SecondCommonPalmarDigitalNerveOfMedianNerve in every - in_digits  # palm only
+    assert TMR.RadialProperPalmarDigitalNerveOfIndexFinger in in_digits
+    # A nerve whose course lies wholly in what was removed is not at the site.
+    index_finger = frozenset(kb.region_and_parts(TMR.IndexFingerProximalPhalanx))
+    at = frozenset({TMR.Hand, *index_finger})
+    kept = found(at, removed=frozenset({TMR.Hand, TMR.Digits}) | digits)
+    assert kept == every  # every course is removed: nothing is there, so all stay
+    assert TMR.SecondCommonPalmarDigitalNerveOfMedianNerve in found(at, removed=digits)
 
 
 def test_the_context_keeps_the_old_signature(kb: KnowledgeBase) -> None:

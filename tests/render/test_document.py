@@ -140,4 +140,4 @@ def test_every_rendering_says_what_a_typed_name_matched(planner: Planner) -> Non
     assert plan_text(plan).count("typed '") == 1
     pdf = PdfReader(io.BytesIO(plan_to_pdf(plan, DATE)))
     pdf_text = " ".join((page.extract_text() or "") for page in pdf.pages)
-    assert "typed 'AIN'" in re.sub(r"\s+", " ", pdf_text).replace("’", "'")
+    assert "typed 'AIN'" in re.sub(r"\s+", " ", pdf_text).replace("\u2019", "'")
