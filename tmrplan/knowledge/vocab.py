@@ -60,3 +60,5 @@ NERVE_CLASSES = (
     TMR.CutaneousNerve,
     TMR.MixedNerve,
 )
+# Every class whose members are nerves, tmr:Nerve itself included.
+NERVE_KINDS = frozenset((*NERVE_CLASSES, TMR.Nerve))
