@@ -144,6 +144,14 @@ class AnatomyIndex:
                 for nerve in kb.objects(pattern, TMR.neuromaNerve):
                     for donor in donors:
                         self.patterns[(context, nerve, donor)].append(pattern)
+        # End-to-side coaptations to a nerve (tmr:recipientNerve) have no donor branch: they are
+        # no option, but a published choice for the neuroma nerve where their source did them.
+        self.end_to_side: dict[tuple[URIRef, URIRef], list[URIRef]] = defaultdict(list)
+        for pattern in kb.entities(TMR.TransferPattern):
+            if kb.objects(pattern, TMR.recipientNerve):
+                for context in kb.objects(pattern, TMR.context):
+                    for nerve in kb.objects(pattern, TMR.neuromaNerve):
+                        self.end_to_side[(context, nerve)].append(pattern)
         # A nerve's groups (tmr:nerveGroup parents, e.g. the common plantar digital nerves): what
         # a source says of the group holds for it, so the group's patterns count for it too.
         self.groups: dict[URIRef, list[URIRef]] = defaultdict(list)
@@ -359,25 +367,41 @@ class AnatomyIndex:
         key = (candidate, site)
         found = self._published.get(key)
         if found is None:
-            contexts = self._contexts.get(site)
-            if contexts is None:
-                contexts = (
-                    [site.level]
-                    if site.level
-                    else [site.region, *self.kb.region_ancestors(site.region)]
-                )
-                self._contexts[site] = contexts
             keys = [candidate.branch, *self.kb.objects(candidate.muscle, _PART_OF)]
             nerves = [candidate.nerve, *self.groups.get(candidate.nerve, ())]
             found = [
                 p
-                for context in contexts
+                for context in self._contexts_of(site)
                 for nerve in nerves
                 for k in keys
                 for p in self.patterns.get((context, nerve, k), [])
             ]
             self._published[key] = found
         return found
+
+    def published_end_to_side(self, nerve: URIRef, site: Site) -> list[URIRef]:
+        """Published end-to-side coaptations of this nerve (or its group) to a recipient nerve
+        in this context: no donor branch, so no option, but a choice a surgeon should see."""
+        nerves = [nerve, *self.groups.get(nerve, ())]
+        found = [
+            p
+            for context in self._contexts_of(site)
+            for n in nerves
+            for p in self.end_to_side.get((context, n), [])
+        ]
+        return list(dict.fromkeys(found))
+
+    def _contexts_of(self, site: Site) -> list[URIRef]:
+        """Where a site's patterns are found: its level, or its region and the regions above."""
+        contexts = self._contexts.get(site)
+        if contexts is None:
+            contexts = (
+                [site.level]
+                if site.level
+                else [site.region, *self.kb.region_ancestors(site.region)]
+            )
+            self._contexts[site] = contexts
+        return contexts
 
     def is_clinical(self, pattern: URIRef) -> bool:
         """Whether a pattern was done in patients (not only shown feasible in cadavers)."""

@@ -121,6 +121,9 @@ class Planner:
                 region=self._ref(site.region),
                 options=self._options(grouped[nerve], site, context),
                 assigned_rank=assignment.get(nerve),
+                other_coaptations=tuple(
+                    self._evidence[p] for p in self.index.published_end_to_side(nerve, site)
+                ),
                 typed=typed,
                 matched_name=match.matched,
                 matched_by=match.how,
@@ -345,14 +348,29 @@ class Planner:
         )
 
     def _pattern_evidence(self, pattern: URIRef) -> dict[str, Any]:
+        """A published pattern as a plan shows it: what was done, where, in whom, with what
+        result and where it was read; a field the source does not state is left out."""
         kb = self.kb
         kinds = kb.objects(pattern, TMR.evidenceType)
-        return {
+        coaptation = kb.objects(pattern, TMR.coaptation)
+        evidence: dict[str, Any] = {
             **to_ref(kb, pattern),
             "evidence_type": kb.label(kinds[0]) if kinds else "unknown",
+            "coaptation": kb.label(coaptation[0] if coaptation else TMR.EndToEndToMotorBranch),
+            "contexts": [to_ref(kb, c) for c in kb.objects(pattern, TMR.context)],
             "comment": kb.value(pattern, RDFS.comment),
             "sources": [describe_source(kb, s) for s in kb.sources_of(pattern)],
         }
+        recipients = kb.objects(pattern, TMR.recipientNerve)
+        stated = {
+            "recipient_nerve": to_ref(kb, recipients[0]) if recipients else None,
+            "where": kb.value(pattern, TMR.contextNote),
+            "patients": _count(kb.value(pattern, TMR.patientCount)),
+            "limbs": _count(kb.value(pattern, TMR.limbCount)),
+            "outcome": kb.value(pattern, TMR.outcome),
+            "reported_in": [describe_source(kb, s) for s in kb.objects(pattern, TMR.reportedIn)],
+        }
+        return evidence | {k: v for k, v in stated.items() if v not in (None, [])}
 
     def _clinical(self, cls: URIRef, link: URIRef) -> list[dict[str, Any]]:
         kb = self.kb
@@ -401,6 +419,10 @@ class Planner:
                     f"{nerve_plan.nerve.label}: no target left that another nerve does not take"
                 )
         return unknowns
+
+
+def _count(value: str | None) -> int | None:
+    return int(value) if value is not None else None
 
 
 def resolve_nerve(index: AnatomyIndex, name: str, site: Site) -> Match:

@@ -62,6 +62,7 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
                     "matched_name": n.matched_name,
                     "matched_by": n.matched_by,
                     "options": [_option(o) for o in n.options],
+                    "other_coaptations": list(n.other_coaptations),
                 }
                 for n in plan.nerves
             ],
@@ -204,6 +205,7 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
         if options_per_nerve and len(nerve.options) > options_per_nerve:
             hidden = len(nerve.options) - options_per_nerve
             blocks.append(_line(f"     … {hidden} more (use --all or --format json)"))
+        blocks += [_line(f"  {_other_coaptation(e)}") for e in nerve.other_coaptations]
         blocks.append(_line(""))
     if plan.case_flags:
         blocks.append(_line("Case:"))
@@ -360,15 +362,11 @@ def _nerve_blocks(nerve: NervePlan) -> list[Block]:
             widths=(7, 48, 17, 24, 21, 63),  # mm on A4; "strength-loss" and rule ids stay whole
         ),
     ]
+    if nerve.other_coaptations:
+        blocks.append(Bullets(tuple(_evidence_item(e) for e in nerve.other_coaptations)))
     for o in nerve.options:
         assigned = " (assigned)" if o.rank == nerve.assigned_rank else ""
-        evidence = [
-            Item(
-                (term(f"Published ({e['evidence_type']}): "), Span(e["label"])),
-                _bullets([tuple(cite(s)) for s in e["sources"]]),
-            )
-            for e in o.evidence
-        ]
+        evidence = [_evidence_item(e) for e in o.evidence]
         blocks += [
             Heading(3, (fixed(f"Option {o.rank}{assigned}: "), Span(_pair(o)))),
             Paragraph(
@@ -389,6 +387,37 @@ def _nerve_blocks(nerve: NervePlan) -> list[Block]:
         if items:
             blocks.append(Bullets(tuple(items)))
     return blocks
+
+
+def _other_coaptation(evidence: dict[str, Any]) -> str:
+    """A published coaptation that is no option (end-to-side to a nerve), in one line."""
+    recipient = evidence.get("recipient_nerve")
+    to = f" to the {recipient['label']}" if recipient else ""
+    sources = "; ".join(s["label"] for s in evidence["sources"])
+    return (
+        f"also published here, not a donor-branch option: {evidence['coaptation']}{to} ({sources})"
+    )
+
+
+def _evidence_item(evidence: dict[str, Any]) -> Item:
+    """A published pattern: its label, then what its source states (coaptation, where, in how
+    many, the outcome) and its citations, the primary study first, the review it was read in
+    after it."""
+    if evidence.get("recipient_nerve"):
+        head = (term(_other_coaptation(evidence).capitalize() + ": "), Span(evidence["label"]))
+    else:
+        head = (term(f"Published ({evidence['evidence_type']}): "), Span(evidence["label"]))
+    counted = [f"{evidence[k]} {k}" for k in ("patients", "limbs") if k in evidence]
+    stated = [
+        ("Coaptation: ", evidence["coaptation"]),
+        *([("Where: ", evidence["where"])] if "where" in evidence else []),
+        *([("Studied in: ", ", ".join(counted))] if counted else []),
+        *([("Outcome: ", evidence["outcome"])] if "outcome" in evidence else []),
+    ]
+    lines: list[tuple[Span, ...]] = [(term(k), Span(v)) for k, v in stated]
+    lines += [tuple(cite(s)) for s in evidence["sources"]]
+    lines += [(term("Read in: "), *cite(s)) for s in evidence.get("reported_in", ())]
+    return Item(head, _bullets(lines))
 
 
 def _title(plan: Plan) -> str:
