@@ -102,3 +102,32 @@ def test_a_neuromuscular_unit_pattern_says_so_and_where(planner: Planner) -> Non
     assert "high transhumeral" in unit["where"]
     assert [c["id"] for c in unit["contexts"]] == ["shoulder_disarticulation"]
     assert "Coaptation:" in to_markdown(plan).replace("\\", "")
+
+
+@pytest.fixture(scope="module")
+def unpublished_planner(tmp_path_factory: pytest.TempPathFactory) -> Planner:
+    """The shipped knowledge without any transfer pattern, and a search note on one level."""
+    ontology = tmp_path_factory.mktemp("unpublished") / "ontology"
+    shutil.copytree(paths.ontology_dir(), ontology)
+    for patterns in ontology.glob("transfers*.ttl"):
+        patterns.unlink()
+    (ontology / "test_search.ttl").write_text(
+        "@prefix tmr: <https://w3id.org/tmrplan#> .\n"
+        'tmr:transhumeral tmr:patternSearch "test searches, none found"@en .\n',
+        encoding="utf-8",
+    )
+    kb = load_knowledge_base(ontology)
+    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+
+
+def test_options_on_anatomy_alone_are_an_unknown_with_the_searches_tried(
+    unpublished_planner: Planner, planner: Planner
+) -> None:
+    case = Case(("median nerve",), "transhumeral")
+    said = [u for u in unpublished_planner.plan(case).unknowns if "anatomy alone" in u]
+    assert said == [
+        "median nerve: no published transfer pattern is recorded for this nerve here, so its"
+        " options rest on anatomy alone (searched: test searches, none found)"
+    ]
+    # With the shipped patterns (Dumanian 2009: median to biceps short head) it is not said.
+    assert not [u for u in planner.plan(case).unknowns if "anatomy alone" in u]

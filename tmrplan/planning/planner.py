@@ -409,7 +409,15 @@ class Planner:
             unknowns.append(
                 f"nerve diameters: not sourced for {no_diameter} option(s), so size match was not assessed"
             )
+        searched = self.kb.value(site.level or site.region, TMR.patternSearch)
         for nerve_plan in nerve_plans:
+            published = nerve_plan.other_coaptations or any(o.evidence for o in nerve_plan.options)
+            if nerve_plan.options and not published:
+                unknowns.append(
+                    f"{nerve_plan.nerve.label}: no published transfer pattern is recorded for this"
+                    " nerve here, so its options rest on anatomy alone"
+                    + (f" (searched: {searched})" if searched else "")
+                )
             if not nerve_plan.options:
                 unknowns.append(
                     f"{nerve_plan.nerve.label}: no candidate donor found near the {nerve_plan.region.label}"
