@@ -106,15 +106,18 @@ def test_bad_cases_are_refused_with_the_value_named(
 
 
 def test_published_donors_are_found_from_anatomy_alone(tmp_path: Path, kb: KnowledgeBase) -> None:
-    """Without transfers.ttl, every pattern's donor is still a candidate in that pattern's context."""
+    """Without the pattern files, every pattern's donor is still a candidate at every site the
+    pattern names (an end-to-side pattern names a recipient nerve, no donor: nothing to find)."""
     ontology = tmp_path / "ontology"
     shutil.copytree(paths.ontology_dir(), ontology)
-    (ontology / "transfers.ttl").unlink()
+    for patterns in ontology.glob("transfers*.ttl"):
+        patterns.unlink()
     bare = AnatomyIndex(load_knowledge_base(ontology))
     assert not bare.kb.entities(TMR.TransferPattern)
     missing = []
     for pattern in kb.entities(TMR.TransferPattern):
-        context = kb.objects(pattern, TMR.context)[0]
+        if kb.objects(pattern, TMR.recipientNerve):
+            continue
         nerve = kb.objects(pattern, TMR.neuromaNerve)[0]
         # An any-unit pattern (no donor named) stands for the branches of the target's units.
         target = kb.objects(pattern, TMR.targetMuscle)[0]
@@ -123,13 +126,14 @@ def test_published_donors_are_found_from_anatomy_alone(tmp_path: Path, kb: Knowl
             b for unit in units for b in kb.subjects(TMR.innervates, unit)
         }
         assert wanted, pattern
-        if kb.is_a(context, TMR.AmputationLevel):
-            site = Site(context, kb.objects(context, TMR.stumpRegion)[0])
-        else:
-            site = Site(None, context)
-        donors = {c.branch for c in bare.candidates(nerve, site)}
-        if not wanted & donors:
-            missing.append(f"{pattern}: none of {sorted(wanted)} among candidates")
+        for context in kb.objects(pattern, TMR.context):
+            if kb.is_a(context, TMR.AmputationLevel):
+                site = Site(context, kb.objects(context, TMR.stumpRegion)[0])
+            else:
+                site = Site(None, context)
+            donors = {c.branch for c in bare.candidates(nerve, site)}
+            if not wanted & donors:
+                missing.append(f"{pattern} at {context}: none of {sorted(wanted)} among candidates")
     assert not missing
 
 
