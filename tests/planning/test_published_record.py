@@ -5,6 +5,7 @@ coaptations to a nerve, which use no donor branch, listed beside the options ins
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -45,13 +46,22 @@ tmr:tp_test_end_to_side a tmr:TransferPattern ;
 """
 
 
-@pytest.fixture(scope="module")
-def end_to_side_planner(tmp_path_factory: pytest.TempPathFactory) -> Planner:
-    ontology = tmp_path_factory.mktemp("published") / "ontology"
+def shipped_copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    ontology = tmp_path_factory.mktemp(name) / "ontology"
     shutil.copytree(paths.ontology_dir(), ontology)
-    (ontology / "test_end_to_side.ttl").write_text(END_TO_SIDE, encoding="utf-8")
+    return ontology
+
+
+def planner_over(ontology: Path) -> Planner:
     kb = load_knowledge_base(ontology)
     return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+
+
+@pytest.fixture(scope="module")
+def end_to_side_planner(tmp_path_factory: pytest.TempPathFactory) -> Planner:
+    ontology = shipped_copy(tmp_path_factory, "published")
+    (ontology / "test_end_to_side.ttl").write_text(END_TO_SIDE, encoding="utf-8")
+    return planner_over(ontology)
 
 
 def test_an_end_to_side_coaptation_is_listed_beside_the_options_not_as_one(
@@ -107,8 +117,7 @@ def test_a_neuromuscular_unit_pattern_says_so_and_where(planner: Planner) -> Non
 @pytest.fixture(scope="module")
 def unpublished_planner(tmp_path_factory: pytest.TempPathFactory) -> Planner:
     """The shipped knowledge without any transfer pattern, and a search note on one level."""
-    ontology = tmp_path_factory.mktemp("unpublished") / "ontology"
-    shutil.copytree(paths.ontology_dir(), ontology)
+    ontology = shipped_copy(tmp_path_factory, "unpublished")
     for patterns in ontology.glob("transfers*.ttl"):
         patterns.unlink()
     (ontology / "test_search.ttl").write_text(
@@ -116,8 +125,7 @@ def unpublished_planner(tmp_path_factory: pytest.TempPathFactory) -> Planner:
         'tmr:transhumeral tmr:patternSearch "test searches, none found"@en .\n',
         encoding="utf-8",
     )
-    kb = load_knowledge_base(ontology)
-    return Planner(kb, load_rulebook(known_sources=kb.source_ids()))
+    return planner_over(ontology)
 
 
 def test_options_on_anatomy_alone_are_an_unknown_with_the_searches_tried(
