@@ -5,11 +5,15 @@ Each client speaks Streamlit's own WebSocket protocol, the protobuf messages a b
 The server therefore does all it does for a browser (sessions, script runs, widget state, the audit
 log) without twenty Chromium processes competing with it for this machine's two cores.
 
-A client loops until the time is up: open a session, submit a case through the form, open the
-first option's basis, rerun, close. Every page it gets back is checked:
+A client loops until the time is up: open a session, choose the case's level and region, type
+each of its nerves into the nerve picker and press Enter (clicking the nerve where the picker
+lists candidates), submit the rest of the case through the form, open the first option's basis,
+rerun, close. Every page it gets back is checked:
   * no exception and no error box other than the PREVIEW notice;
-  * exactly its own case's nerves as plan headings, and no plan before it has submitted one (a
-    plan leaking between sessions shows up as another case's nerves, or as a plan unasked for);
+  * each typed nerve, and only those, in the picker's list of chosen nerves;
+  * exactly its own case's nerves as plan headings, and no plan or chosen nerve before it has
+    chosen one (a plan leaking between sessions shows up as another case's nerves, or as a plan
+    unasked for);
   * the opened basis shows its ranking keys.
 The server's resident memory is sampled throughout. Run with ``make load`` (the figures of a real
 run are in docs/performance.md); ``tests/system/test_load.py`` runs a short one inside ``make test``.
@@ -51,12 +55,15 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from tmrplan.model import Case
+from tmrplan.text import escape_markdown
 
 T = TypeVar("T")
 PREVIEW_PREFIX = "PREVIEW: "  # tmrplan.notice.preview_notice: the one error box a plan may show
-NERVE_PICKER = "Neuroma nerves (type a name, synonym or abbreviation)"  # the Plan page's label
+# tmrplan.ui.nerve_picker: the text box's label.
+NERVE_PICKER = "Neuroma nerve (type a name, synonym or abbreviation, then Enter)"
 RANKING_KEYS = "**Ranking keys**"  # how tmrplan.ui.plan_page.show_basis starts a basis
 _ESCAPED = re.compile(r"\\(.)")  # tmrplan.text.escape_markdown puts a backslash before specials
+_CHOSEN_LINE = re.compile(r"^\d+\. \*\*(.*?)\*\*(?: — |$)", re.DOTALL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,6 +92,11 @@ class Page:
 
     def texts(self) -> list[str]:
         return [m.body for m in self.of_kind("markdown")]
+
+    def chosen_nerves(self) -> list[str]:
+        """The nerve picker's chosen nerves, as its list shows them ("1. **label** — typed…")."""
+        found = (_CHOSEN_LINE.match(t) for t in self.texts())
+        return [_ESCAPED.sub(r"\1", m.group(1)) for m in found if m]
 
     def problems(self) -> list[str]:
         """Exceptions and error boxes, except the PREVIEW notice every plan carries."""
@@ -194,23 +206,33 @@ def case_pool(seed: int = 20261124) -> list[Case]:
     return pool
 
 
-def fill_form(session: Session, page: Page, case: Case) -> str:
-    """Set the case form's widgets to ``case``; the submit button's id."""
-    nerve_picker = page.widget("multiselect", NERVE_PICKER)
-
-    # An option is the label, then its abbreviations in brackets; a label may hold brackets of
-    # its own ("radial dorsal digital nerve of the thumb (radial nerve)"): the shortest option
-    # that is the label or starts with it and a bracket.
-    def shown(label: str) -> str:
-        return min(
-            (o for o in nerve_picker.options if o == label or o.startswith(label + " (")),
-            key=len,
-        )
-
+def place_case(session: Session, page: Page, case: Case) -> None:
+    """Set the level and region, which the nerve picker resolves typed names in."""
     session.set(page.widget("selectbox", "Amputation level").id, string_value=case.level)
     region = page.widget("selectbox", "Region (intact limb only)")
     session.set(region.id, string_value=case.region or "")
-    session.set(nerve_picker.id, string_array_value=[shown(n) for n in case.nerves])
+
+
+async def pick_nerve(session: Session, page: Page, label: str, tally: Tally) -> Page:
+    """Type a nerve into the picker and press Enter; if the picker lists candidates instead
+    (a label that fits several nerves here), click the one with that label. The page after."""
+    box = page.widget("text_input", NERVE_PICKER).id
+    session.set(box, string_value=label)
+    page, seconds = await asyncio.wait_for(session.run(), 120)
+    tally.took("pick", seconds)
+    if label not in page.chosen_nerves():
+        shown = escape_markdown(label)  # a button's label is Markdown: the picker escapes it
+        button = next((b for b in page.of_kind("button") if b.label == shown), None)
+        if button is not None:
+            page, seconds = await asyncio.wait_for(session.run(trigger=button.id), 120)
+            tally.took("pick", seconds)
+    # The picker empties its box once a nerve is added; a browser then holds "" as its value.
+    session.set(box, string_value="")
+    return page
+
+
+def fill_form(session: Session, page: Page, case: Case) -> str:
+    """Set the case form's widgets to ``case``; the submit button's id."""
     for radio in page.of_kind("radio"):
         stated = case.context.get(radio.id.rsplit("-ctx_", 1)[-1])
         answer = "not stated" if stated is None else "yes" if stated else "no"
@@ -243,13 +265,6 @@ class Tally:
         self.problems.append(f"{where}: {what}")
 
 
-def _labels_in(option: str) -> list[str]:
-    """What a picker option's label may be: the option cut before each " (" (the abbreviations
-    follow the label in brackets, and a label may hold brackets of its own), and the whole."""
-    cuts = [i for i in range(len(option)) if option.startswith(" (", i)]
-    return [option[:i] for i in cuts] + [option]
-
-
 def check_plan(page: Page, case: Case, all_nerves: set[str], where: str, tally: Tally) -> None:
     shown = {h for h in page.headings("h3") if h in all_nerves}
     if shown != set(case.nerves):
@@ -260,37 +275,48 @@ async def client(
     number: int, url: str, cases: Sequence[Case], deadline: float, think: float, tally: Tally
 ) -> None:
     rng = random.Random(number)
+    all_nerves = {n for c in cases for n in c.nerves}  # what any session may plan
     for turn in itertools.count():
         if time.monotonic() >= deadline:
             return
         case = cases[(number * 7919 + turn * 31) % len(cases)]
         where = f"client {number} turn {turn} ({case.level}: {', '.join(case.nerves)})"
         try:
-            await one_visit(url, case, where, rng, think, tally)
+            await one_visit(url, case, all_nerves, where, rng, think, tally)
         except Exception as error:  # a dropped connection or a timeout is a finding, not a crash
             tally.problem(where, f"{type(error).__name__}: {error}")
             await asyncio.sleep(1)
 
 
 async def one_visit(
-    url: str, case: Case, where: str, rng: random.Random, think: float, tally: Tally
+    url: str,
+    case: Case,
+    all_nerves: set[str],
+    where: str,
+    rng: random.Random,
+    think: float,
+    tally: Tally,
 ) -> None:
     session = await Session.open(url)
     tally.sessions += 1
     try:
         page, seconds = await asyncio.wait_for(session.run(), 120)
         tally.took("open", seconds)
-        all_nerves = {
-            label
-            for o in page.widget("multiselect", NERVE_PICKER).options
-            for label in _labels_in(o)
-        }
         for found in page.problems():
             tally.problem(where, found)
         if any(h in all_nerves for h in page.headings("h3")):
             tally.leaks.append(f"{where}: a new session showed a plan before submitting one")
+        if page.chosen_nerves():
+            tally.leaks.append(f"{where}: a new session showed chosen nerves before choosing one")
         await asyncio.sleep(rng.expovariate(1 / think) if think else 0)
 
+        place_case(session, page, case)
+        for nerve in case.nerves:
+            page = await pick_nerve(session, page, nerve, tally)
+            for found in page.problems():
+                tally.problem(where + f" picking {nerve!r}", found)
+        if page.chosen_nerves() != list(case.nerves):
+            tally.problem(where, f"the picker chose {page.chosen_nerves()}, typed {case.nerves}")
         submit = fill_form(session, page, case)
         page, seconds = await asyncio.wait_for(session.run(trigger=submit), 120)
         tally.took("plan", seconds)

@@ -21,6 +21,7 @@ import pytest
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.Exception_pb2 import Exception as ExceptionProto
 from streamlit.proto.Heading_pb2 import Heading
+from streamlit.proto.Markdown_pb2 import Markdown
 
 from tests.scripts_import import load_script
 from tmrplan.governance.audit import AuditLog
@@ -78,6 +79,16 @@ def test_exceptions_and_error_boxes_are_problems_but_the_preview_notice_is_not(
         ("exception", ExceptionProto(type="KeyError", message="'plan'")),
     )
     assert page.problems() == ["exception: KeyError: 'plan'", "error box: unknown nerve 'x'"]
+
+
+def test_the_pickers_chosen_nerves_are_read_back_as_labels(load: ModuleType) -> None:
+    page = page_of(
+        ("markdown", Markdown(body="**Neuroma nerves chosen:**")),
+        ("markdown", Markdown(body="1. **median nerve** — typed 'median nerve' → median nerve")),
+        ("markdown", Markdown(body="2. **a \\*b\\* nerve**")),  # escaped, no match line
+        ("markdown", Markdown(body="Context (leave “not stated” when unknown)")),
+    )
+    assert page.chosen_nerves() == ["median nerve", "a *b* nerve"]
 
 
 def test_memory_growth_is_measured_after_warm_up(load: ModuleType) -> None:

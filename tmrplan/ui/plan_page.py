@@ -20,6 +20,7 @@ from tmrplan.render.document import flag_headline
 from tmrplan.render.markdown import inline
 from tmrplan.render.plan import to_json_dict, to_markdown
 from tmrplan.ui.amputation_form import amputation_inputs
+from tmrplan.ui.nerve_picker import case_site, nerve_picker
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
 
@@ -75,42 +76,24 @@ def _exported(fmt: str, plan: Plan) -> None:
     record("export", format=fmt, kb_version=plan.kb_version, rules_version=plan.rules_version)
 
 
-def nerve_choices() -> dict[str, str]:
-    """Neuroma nerve labels → what the picker shows: the name with its synonyms and
-    abbreviations, so typing "AIN", "CPN" or "fibular" finds the nerve."""
-    kb = planner().kb
-    nerves = kb.entities(TMR.MixedNerve) + kb.entities(TMR.CutaneousNerve)
-    shown = {}
-    for nerve in sorted(nerves, key=kb.label):
-        synonyms = kb.alt_labels.get(nerve, [])
-        shown[kb.label(nerve)] = kb.label(nerve) + (f" ({'; '.join(synonyms)})" if synonyms else "")
-    return shown
-
-
 def case_form() -> Case | None:
     """The case form; a Case once submitted, else None. Unstated context stays unstated.
 
     The level and what it takes (digits or toes, through, residual length) come before the form:
     they rerun the page as they change, so the pickers follow the level
-    (:mod:`tmrplan.ui.amputation_form`)."""
+    (:mod:`tmrplan.ui.amputation_form`). So do the region and the nerve picker, which resolves
+    a typed name where the case says the neuroma is (:mod:`tmrplan.ui.nerve_picker`)."""
     kb = planner().kb
-    choices = nerve_choices()
-    level_column, _ = st.columns([1, 2])
+    level_column, region_column, _ = st.columns([1, 1, 1])
     level = level_column.selectbox("Amputation level", LEVEL_IDS, index=1, key="level")
+    region = region_column.selectbox(
+        "Region (intact limb only)", ["", *sorted(kb.region_ids)], key="region"
+    )
     amputation = amputation_inputs(level)
+    nerves = nerve_picker(case_site(level, region or None, amputation))
     with st.form("case", border=True):
-        left, right = st.columns(2)
-        region = left.selectbox(
-            "Region (intact limb only)", ["", *sorted(kb.region_ids)], key="region"
-        )
-        side = right.selectbox("Side", ["not stated", "left", "right"], key="side")
-        nerves = st.multiselect(
-            "Neuroma nerves (type a name, synonym or abbreviation)",
-            list(choices),
-            format_func=choices.__getitem__,
-            select_all=False,  # "select all 110 nerves" is never a case, only a slip of the finger
-            key="nerves",
-        )
+        side_column, _ = st.columns(2)
+        side = side_column.selectbox("Side", ["not stated", "left", "right"], key="side")
         st.write("Context (leave “not stated” when unknown; it is listed as an unknown):")
         columns = st.columns(2)
         context = {
@@ -121,7 +104,7 @@ def case_form() -> Case | None:
             ]
             for i, (key, meaning) in enumerate(CONTEXT_FIELDS.items())
         }
-        if not st.form_submit_button("Show options", type="primary"):
+        if not st.form_submit_button("Show options", type="primary", key="show_options"):
             return None
     return Case(
         nerves=tuple(nerves),

@@ -41,15 +41,22 @@ def choose(page: Page, label: str | re.Pattern[str], option: str) -> None:
     page.get_by_role("option", name=pattern).first.click()
 
 
+def enter_nerve(page: Page, typed: str, label: str, how: str) -> None:
+    """Type a name into the nerve picker and press Enter; wait until the picker says it added
+    ``label`` as matched ``how`` ("abbreviation", "label"…)."""
+    box = page.get_by_role("textbox", name=re.compile("^Neuroma nerve"))
+    box.fill(typed)
+    box.press("Enter")
+    added = f"added: typed {typed!r} → {label} ({how}"
+    expect(page.get_by_text(added, exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(box).to_have_value("")
+
+
 def plan_case(page: Page, level: str, nerves: list[str]) -> float:
     """Fill the case form and submit; seconds from the click to the last nerve's options."""
     choose(page, "Amputation level", level)
     for nerve in nerves:
-        choose(page, re.compile("^Neuroma nerves"), nerve)
-    page.keyboard.press("Escape")  # close the list, which hides the rest of the page meanwhile
-    expect(page.get_by_role("listbox")).to_have_count(0)
-    # Leaving the picker shrinks it by a line; do that first, or the button moves under the click.
-    page.keyboard.press("Tab")
+        enter_nerve(page, nerve, nerve, "label")
     shown = (
         "([last, tables]) => [...document.querySelectorAll('h3')].some("
         "h => h.textContent.trim() === last) && "
@@ -119,6 +126,32 @@ def test_surgeon_plans_a_transhumeral_case_opens_a_basis_and_downloads_the_pdf(
     # The server (same TMRPLAN_AUDIT_DB) recorded the plan, the opened basis and the export.
     kinds = [(e.kind, e.detail.get("format")) for e in AuditLog().events()]
     assert {("plan_generated", None), ("basis_viewed", None), ("export", "pdf")} <= set(kinds)
+
+
+def test_surgeon_types_ain_and_enter_chooses_the_anterior_interosseous_nerve(
+    server: Server, page: Page
+) -> None:
+    open_app(page, server)
+    choose(page, "Amputation level", "transradial")
+    enter_nerve(page, "AIN", "anterior interosseous nerve", "abbreviation")
+    chosen = page.get_by_role("listitem").filter(has_text="typed '")  # the chosen nerves
+    expect(chosen).to_contain_text("typed 'AIN' → anterior interosseous nerve (abbreviation)")
+    shot(page, "10-picker-abbreviation")
+    # A generic name chooses nothing on Enter: it lists the nerves, and a click chooses one.
+    box = page.get_by_role("textbox", name=re.compile("^Neuroma nerve"))
+    box.fill("interosseous")
+    box.press("Enter")
+    expect(page.get_by_text(re.compile("^'interosseous' fits \\d+ nerves here"))).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    expect(chosen).to_have_count(1)
+    page.get_by_role("button", name="posterior interosseous nerve", exact=True).click()
+    expect(chosen).to_have_count(2, timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Show options").click()
+    for nerve in ("anterior interosseous nerve", "posterior interosseous nerve"):
+        expect(page.get_by_role("heading", name=nerve, exact=True)).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
 
 
 def test_educator_takes_the_quiz(server: Server, page: Page) -> None:
