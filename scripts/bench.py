@@ -60,6 +60,29 @@ CLI = "from tmrplan.cli import main; main()"
 SPATIAL_BASELINE_COMMIT = "02c2543"
 TARGET_WARM_MS = 2.0  # warm single-nerve plan, median
 TARGET_SWEEP_S = 3.0  # every neuroma nerve at every site it reaches, one process
+# Issue 14: a name lookup (search, or the suggestions of an unknown name) per query, median.
+TARGET_LOOKUP_MS = {1: 5.0, 10: 20.0}
+# How surgeons type: misspellings, partial and generic names, abbreviations, word order, junk.
+LOOKUP_QUERIES = (
+    "ulnr nerve",
+    "medain",
+    "sural",
+    "digital nerve",
+    "peroneal",
+    "AIN",
+    "LACN",
+    "superficial radial",
+    "nerve to FCU",
+    "posterior tibial",
+    "morton's neuroma",
+    "little finger ulnar digital",
+    "saphenus",
+    "musculocutanous",
+    "xyzzy",
+    "branch to brachialis",
+    "fibular",
+    "intercostal 7",
+)
 SPATIAL_PROBE = """
 import gc, json, statistics, sys, time
 from tmrplan.model import parse_case
@@ -313,6 +336,12 @@ def _print_scale(rows: dict[int, dict[str, Any]], budget: float) -> None:
             print(f"  {scale}x: Planner() gave up after {budget:.0f} s")
         if not row.get("finished", True):
             print(f"  {scale}x: {row.get('error')}")
+        if "search_ms" in row:
+            print(
+                f"  {scale}x: name index built in {row['name_index_s']:.2f} s; per query: search"
+                f" {row['search_ms']:.2f} ms (p95 {row['search_p95_ms']:.2f}), suggestions"
+                f" {row['suggest_ms']:.2f} ms (p95 {row['suggest_p95_ms']:.2f})"
+            )
         if row.get("generate_s", 0) > 1:
             print(f"  {scale}x: generated in {row['generate_s']:.1f} s (cached for the next run)")
 
@@ -486,6 +515,19 @@ def child(directory: Path, budget: float) -> None:
     per_level = (time.perf_counter() - start) / len(sample)
     _emit(per_level_s=per_level, planner_estimate_s=per_level * (len(kb.level_ids) + 1))
 
+    start = time.perf_counter()
+    assert kb.resolver is not None  # the name index is built at first use: timed on its own
+    built = time.perf_counter() - start
+    search = [timed_ms(partial(kb.search, q)) for _ in range(3) for q in LOOKUP_QUERIES]
+    suggest = [timed_ms(partial(kb.suggest, q)) for _ in range(3) for q in LOOKUP_QUERIES]
+    _emit(
+        name_index_s=built,
+        search_ms=statistics.median(search),
+        search_p95_ms=p95(search),
+        suggest_ms=statistics.median(suggest),
+        suggest_p95_ms=p95(suggest),
+    )
+
     prefix = ""
     if planner is None:
         return  # over budget: the table shows the estimate instead
@@ -540,6 +582,15 @@ def targets(
             f"  whole sweep ≤ {TARGET_SWEEP_S:.0f} s in one process: "
             f"{verdict(after['sweep_s'] <= TARGET_SWEEP_S)} ({after['sweep_s']:.2f} s{was})"
         )
+    for scale, limit in TARGET_LOOKUP_MS.items():
+        row = rows.get(scale, {})
+        if "search_ms" in row:
+            worst = max(row["search_ms"], row["suggest_ms"])
+            print(
+                f"  search and suggestions ≤ {limit:.0f} ms per query at {scale}x (median): "
+                f"{verdict(worst <= limit)} (search {row['search_ms']:.2f} ms, suggestions"
+                f" {row['suggest_ms']:.2f} ms)"
+            )
     ratio = versus["ratio_median"]
     print(
         f"  planner ≥ {TARGET_RATIO:.0f}x faster than the SPARQL baseline per plan: {verdict(ratio >= TARGET_RATIO)}"

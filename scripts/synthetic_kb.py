@@ -39,11 +39,13 @@ from tmrplan.knowledge.parsing import content_hash, parse_turtle_file
 from tmrplan.knowledge.vocab import DCTERMS, OWL, RDF, RDFS, SKOS, TMR, XSD
 
 # Bump when the generated shape changes, so that cached directories are rebuilt.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 VOCABULARY_FILE = "tmr.ttl"
 _TMR = str(TMR)
 _LABELS = (SKOS.prefLabel, SKOS.altLabel)
-_IDS = (TMR.levelId, TMR.regionId)
+# Ids a case names (levels, regions, digits or toes, through-levels): each copy has its own, so
+# that "thumb" in a case is copy 0's thumb, on copy 0's hand.
+_IDS = (TMR.levelId, TMR.regionId, TMR.digitId, TMR.throughId)
 
 
 def cache_root() -> Path:
