@@ -159,15 +159,15 @@ class NervePlan:
     region: Ref
     options: tuple[Option, ...]
     assigned_rank: int | None
-    # Published coaptations that use no donor branch (end-to-side to a recipient nerve), as the
-    # evidence of an option is described: not options, but choices the surgeon should see.
-    other_coaptations: tuple[dict[str, Any], ...] = ()
     # The name as typed and what it matched (issue 14): the entity's own name that matched and
     # how (label, synonym, abbreviation, normalised, partial), so that a plan shows which nerve
     # a typed name was taken to be. Empty when the plan was not made from a typed name.
     typed: str = ""
     matched_name: str = ""
     matched_by: str = ""
+    # Published coaptations that use no donor branch (end-to-side to a recipient nerve), as the
+    # evidence of an option is described: not options, but choices the surgeon should see.
+    other_coaptations: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
