@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tmrplan import paths
-from tmrplan.knowledge.kb import load_knowledge_base
+from tmrplan.knowledge.kb import load_knowledge_base, local_name
+from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import Case
 from tmrplan.planning.planner import Planner
 from tmrplan.render.plan import to_json_dict, to_markdown, to_text
@@ -139,3 +140,24 @@ def test_options_on_anatomy_alone_are_an_unknown_with_the_searches_tried(
     ]
     # With the shipped patterns (Dumanian 2009: median to biceps short head) it is not said.
     assert not [u for u in planner.plan(case).unknowns if "anatomy alone" in u]
+
+
+def test_every_level_and_intact_site_has_a_pattern_or_says_what_was_searched(
+    planner: Planner,
+) -> None:
+    """Issue 15: each level or intact site either has a published pattern (its own, or of a
+    region it is part of) or records the searches that found none; never both unsaid."""
+    kb = planner.kb
+    with_patterns = {
+        c for p in kb.entities(TMR.TransferPattern) for c in kb.objects(p, TMR.context)
+    }
+    silent = []
+    sites = [*kb.level_ids.values(), *kb.region_ids.values()]
+    for site in sites:
+        above = [site] if kb.is_a(site, TMR.AmputationLevel) else [site, *kb.region_ancestors(site)]
+        if not with_patterns & set(above) and not kb.value(site, TMR.patternSearch):
+            silent.append(local_name(site))
+    assert not silent, f"sites with neither a pattern nor a recorded search: {silent}"
+    # A recorded search where a pattern exists would be stale: it says 'none found'.
+    stale = [local_name(s) for s in sites if s in with_patterns and kb.value(s, TMR.patternSearch)]
+    assert not stale, stale
