@@ -180,6 +180,7 @@ def test_kinds_are_the_documented_ones() -> None:
         "basis_viewed",
         "export",
         "comment",
+        "submission",
         "approval",
         "retirement",
     }

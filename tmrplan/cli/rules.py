@@ -66,6 +66,23 @@ _WHO = click.option(
 _ROLE = click.option("--role", required=True, help="Your governance role, e.g. 'clinical lead'.")
 
 
+@rules.command("submit")
+@click.argument("card_id")
+@_WHO
+@_ROLE
+@click.option("--note", default="", help="What the reviewers should look at.")
+@click.pass_obj
+def rules_submit(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
+    """Submit draft CARD_ID for review: status in_review (then someone else may approve it)."""
+    from tmrplan.governance.actions import submit_for_review
+
+    entry = submit_for_review(load_rulebook(obj.rules), card_id, who, role, note)
+    click.echo(
+        f"submitted {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) for review "
+        f"by {who}"
+    )
+
+
 @rules.command("approve")
 @click.argument("card_id")
 @_WHO

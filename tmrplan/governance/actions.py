@@ -1,8 +1,11 @@
-"""Governance actions on rule cards: approve, comment, retire, each written to the ledger.
+"""Governance actions on rule cards: submit for review, approve, comment, retire, each written
+to the ledger.
 
-Approving sets the card's status to ``active`` and its ``reviewer`` to the approver, then records
-the hash of that new content; retiring sets ``retired``. Only those two lines of the YAML change,
-so the author's wording, comments and layout stay as written. Names are self-declared (there is
+Submitting a draft sets its status to ``in_review`` (the step before an approval); approving sets
+the status to ``active`` and the ``reviewer`` to the approver, then records the hash of that new
+content; retiring sets ``retired``. Only those lines of the YAML change, so the author's wording,
+comments and layout stay as written. Approve and retire take the content hash the reviewer read
+(``read_hash``): if the card changed since, nothing is written. Names are self-declared (there is
 no login system yet): every screen that records one says so.
 """
 
@@ -45,27 +48,21 @@ def one_action_at_a_time(rules_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def approve(
-    book: RuleBook,
-    card_id: str,
-    who: str,
-    role: str,
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> LedgerEntry:
-    """Approve a card at its current wording (status becomes active, reviewer the approver).
+def check_approve(book: RuleBook, card_id: str, who: str) -> RuleCard | RankingCard:
+    """The card ``who`` may approve, checked without writing anything (a screen asks for
+    confirmation only of an approval that would be accepted).
 
     Raises:
         UnknownEntityError: for an unknown card id (with close ids).
         RuleFileError: if the approver is the author, or the card is not in review or active.
+
+    Example:
+        >>> from tmrplan.rules.cards import load_rulebook
+        >>> check_approve(load_rulebook(), "TMR-RISK-NONE", "Dr Reviewer")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tmrplan.errors.RuleFileError: ...status 'draft' cannot be approved; set it to in_review first...
     """
-    with one_action_at_a_time(book.directory):
-        return _approve(book, card_id, who, role, note, now)
-
-
-def _approve(
-    book: RuleBook, card_id: str, who: str, role: str, note: str, now: dt.datetime | None
-) -> LedgerEntry:
     card = book.get(card_id)
     if same_person(who, card.author):
         raise RuleFileError(
@@ -82,8 +79,74 @@ def _approve(
             line=card.line,
             rule_id=card.id,
         )
-    updated = _rewrite(card, status="active", reviewer=who.strip())
-    return _record(book, updated, who, role, "approve", note, now)
+    return card
+
+
+def approve(
+    book: RuleBook,
+    card_id: str,
+    who: str,
+    role: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+    *,
+    read_hash: str | None = None,
+) -> LedgerEntry:
+    """Approve a card at its current wording (status becomes active, reviewer the approver).
+
+    Args:
+        read_hash: the content hash the approver read; if given and the card's differs, the
+            card changed since and nothing is written.
+
+    Raises:
+        UnknownEntityError: for an unknown card id (with close ids).
+        RuleFileError: if the approver is the author, the card is not in review or active, or
+            it is not the content read.
+    """
+    with one_action_at_a_time(book.directory):
+        card = check_approve(book, card_id, who)
+        _check_read(card, read_hash)
+        updated = _rewrite(card, status="active", reviewer=who.strip())
+        return _record(book, updated, who, role, "approve", note, now)
+
+
+def submit_for_review(
+    book: RuleBook,
+    card_id: str,
+    who: str,
+    role: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Put a draft card in review (status ``in_review``): the step before anyone may approve it.
+    Its author may submit it; the ledger records who did, at the new content.
+
+    Raises:
+        UnknownEntityError: for an unknown card id (with close ids).
+        RuleFileError: if the card is not a draft.
+    """
+    card = book.get(card_id)
+    if card.status != "draft":
+        raise RuleFileError(
+            f"status {card.status!r} cannot be submitted for review; only a draft can",
+            path=str(card.path),
+            line=card.line,
+            rule_id=card.id,
+        )
+    with one_action_at_a_time(book.directory):
+        updated = _rewrite(card, status="in_review")
+        return _record(book, updated, who, role, "submit", note, now)
+
+
+def _check_read(card: RuleCard | RankingCard, read_hash: str | None) -> None:
+    if read_hash is not None and read_hash != card.content_hash:
+        raise RuleFileError(
+            f"the card changed since it was read (read at content hash {read_hash[:12]}, now "
+            f"{card.content_hash[:12]}); read it again before recording",
+            path=str(card.path),
+            line=card.line,
+            rule_id=card.id,
+        )
 
 
 def comment(
@@ -97,6 +160,25 @@ def comment(
         return _record(book, card, who, role, "comment", text, now)
 
 
+def check_retire(book: RuleBook, card_id: str) -> RuleCard | RankingCard:
+    """The card that may be retired, checked without writing anything.
+
+    Raises:
+        UnknownEntityError: for an unknown card id (with close ids).
+        RuleFileError: if it is retired already, or is the ranking card (plans need an order).
+    """
+    card = book.get(card_id)
+    if card.status == "retired":
+        raise RuleFileError("the card is retired already", path=str(card.path), rule_id=card.id)
+    if isinstance(card, RankingCard):
+        raise RuleFileError(
+            "the ranking card cannot be retired: plans need an order; revise it instead",
+            path=str(card.path),
+            rule_id=card.id,
+        )
+    return card
+
+
 def retire(
     book: RuleBook,
     card_id: str,
@@ -104,10 +186,22 @@ def retire(
     role: str,
     note: str = "",
     now: dt.datetime | None = None,
+    *,
+    read_hash: str | None = None,
 ) -> LedgerEntry:
-    """Retire a card: it stays in the record but no longer runs."""
-    card = book.get(card_id)
+    """Retire a card: it stays in the record but no longer runs.
+
+    Args:
+        read_hash: the content hash the reviewer read; if given and the card's differs, the
+            card changed since and nothing is written.
+
+    Raises:
+        UnknownEntityError: for an unknown card id (with close ids).
+        RuleFileError: see :func:`check_retire`, or the card is not the content read.
+    """
     with one_action_at_a_time(book.directory):
+        card = check_retire(book, card_id)
+        _check_read(card, read_hash)
         updated = _rewrite(card, status="retired")
         return _record(book, updated, who, role, "retire", note, now)
 

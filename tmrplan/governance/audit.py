@@ -1,5 +1,6 @@
 """The app's audit log: what the running app did (plans generated, bases viewed, exports, comments,
-approvals, retirements), hash-chained in SQLite and holding no patient data.
+submissions for review, approvals, retirements), hash-chained in SQLite and holding no patient
+data.
 
 Storage. One SQLite file (``paths.audit_db()``: ``TMRPLAN_AUDIT_DB`` or the user's data dir) in
 WAL mode on a local disk. Each event is appended inside ``BEGIN IMMEDIATE``, which takes the
@@ -76,6 +77,7 @@ DETAIL_FIELDS: dict[str, dict[str, str]] = {
     },
     "export": {"format": _ID, "kb_version": _ID, "rules_version": _ID},
     "comment": {**_CARD, "text": _TEXT},
+    "submission": dict(_CARD),
     "approval": dict(_CARD),
     "retirement": dict(_CARD),
 }

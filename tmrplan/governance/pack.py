@@ -2,8 +2,9 @@
 CSV on which reviewers mark Include / Exclude and write notes.
 
 Each sheet carries what a reviewer needs to decide: rationale, conditions in words, the flag it
-raises, sources, its own tests with results, how often it fired across the exhaustive sweep
-(every neuroma nerve at every level it reaches), review dates, approval state and ledger entries.
+raises, sources, its own tests with their inputs, expected flag and results, how often it fired
+across the exhaustive sweep (every neuroma nerve at every level it reaches), review dates,
+approval state and ledger entries.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from tmrplan.render.document import (
 from tmrplan.rules.cards import RuleCard
 from tmrplan.rules.ledger import LedgerEntry, load_ledger
 from tmrplan.rules.ranking import RankingCard
-from tmrplan.rules.selftest import run_card_tests
+from tmrplan.rules.selftest import expected_in_words, inputs_in_words, run_card_tests
 
 if TYPE_CHECKING:
     # Under TYPE_CHECKING only: a module-level name starting with "Test" is collected by pytest's
@@ -218,9 +219,15 @@ def pack_document(pack: GovernancePack) -> Document:
             Bullets(tuple(Item(c) for c in sheet.citations), empty="none"),
             Heading(3, "Tests"),
             Table(
-                ("test", "expected", "result"),
+                ("test", "inputs", "expected", "result"),
                 tuple(
-                    (r.test.name, _expect(r), "pass" if r.passed else "FAIL") for r in sheet.tests
+                    (
+                        r.test.name,
+                        inputs_in_words(card, r.test),
+                        expected_in_words(card, r.test),
+                        r.outcome_in_words(),
+                    )
+                    for r in sheet.tests
                 ),
             ),
             Heading(3, "Ledger"),
@@ -287,9 +294,11 @@ def to_review_csv(pack: GovernancePack) -> str:
         writer.writerow(["  fired across the sweep", str(sheet.fired), "", "", ""])
         for result in sheet.tests:
             outcome = "pass" if result.passed else "FAIL"
-            writer.writerow(
-                ["  test", f"{result.test.name} ({_expect(result)}): {outcome}", "", "", ""]
+            detail = (
+                f"{result.test.name} ({_expect(result)}; inputs: "
+                f"{inputs_in_words(card, result.test)}): {outcome}"
             )
+            writer.writerow(["  test", detail, "", "", ""])
         for source in sheet.sources:
             writer.writerow(["  source", source, "", "", ""])
     return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""The approvals ledger: who approved, commented on or retired which card, at which content.
+"""The approvals ledger: who submitted for review, approved, commented on or retired which card,
+at which content.
 
 A text file released with the cards (``rules/approvals.jsonl``), one JSON object per line, each
 carrying the previous entry's hash: entries are only ever appended, and any edit, deletion or
@@ -20,7 +21,7 @@ from tmrplan.errors import RuleFileError
 from tmrplan.hashchain import GENESIS, ChainResult, canonical_json, entry_hash, verify_chain
 
 LEDGER_FILE = "approvals.jsonl"
-ACTIONS = ("approve", "comment", "retire")
+ACTIONS = ("approve", "comment", "retire", "submit")
 
 
 @dataclass(frozen=True)

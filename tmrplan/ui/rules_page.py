@@ -1,26 +1,73 @@
-"""Rules page (governance): every card with its status, approval, review dates, tests and ledger
-entries, and the review actions (comment, approve, retire) recorded under a self-declared name."""
+"""Rules page (governance): every card with its status, approval, review dates, sources, tests and
+ledger entries, filtered and sorted by status and review date, and the review actions (comment,
+submit for review, approve, retire) recorded under a self-declared name. Approve and retire ask
+for confirmation of the content read first."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from tmrplan.errors import TmrplanError
-from tmrplan.governance.actions import approve, comment, retire
-from tmrplan.rules.cards import RuleBook, load_rulebook
+from tmrplan.governance.actions import (
+    approve,
+    check_approve,
+    check_retire,
+    comment,
+    retire,
+    submit_for_review,
+)
+from tmrplan.knowledge.describe import describe_source
+from tmrplan.knowledge.kb import KnowledgeBase
+from tmrplan.knowledge.vocab import TMR
+from tmrplan.render import markdown
+from tmrplan.render.document import Document, Span, Table, cite, fixed
+from tmrplan.rules.cards import RuleBook, RuleCard, load_rulebook
 from tmrplan.rules.ledger import LedgerEntry, load_ledger
-from tmrplan.rules.selftest import run_card_tests
+from tmrplan.rules.selftest import expected_in_words, inputs_in_words, run_card_tests
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md
 
-_ACTIONS: dict[str, Callable[[RuleBook, str, str, str, str], LedgerEntry]] = {
+Action = Callable[..., LedgerEntry]
+# What each choice of the review form does, and the audit log's word for it.
+_ACTIONS: dict[str, Action] = {
     "comment": comment,
+    "submit for review": submit_for_review,
     "approve": approve,
     "retire": retire,
 }
-_AUDIT_KIND = {"comment": "comment", "approve": "approval", "retire": "retirement"}
+_AUDIT_KIND = {
+    "comment": "comment",
+    "submit for review": "submission",
+    "approve": "approval",
+    "retire": "retirement",
+}
+_CONFIRMED = ("approve", "retire")  # these two change what runs: a second step confirms them
+_CONSEQUENCE = {
+    "approve": "Approving sets the card active at exactly this content, with you as its reviewer; "
+    "plans then use it without the PREVIEW mark once every running card is approved.",
+    "retire": "Retiring stops the card running in any plan; it stays in the record and the ledger.",
+}
+
+STATUSES = ("draft", "in_review", "active", "retired")
+SORTS: dict[str, Callable[[RuleCard], Any]] = {
+    "review due, soonest first": lambda c: (c.review_due, c.id),
+    "review due, latest first": lambda c: (-c.review_due.toordinal(), c.id),
+    "status (draft first), then review due": lambda c: (
+        STATUSES.index(c.status),
+        c.review_due,
+        c.id,
+    ),
+    "card id": lambda c: c.id,
+}
+DUE = ("any date", "overdue", "within 90 days", "within a year")
+_DUE_DAYS = {"within 90 days": 90, "within a year": 365}
 
 
 def render() -> None:
@@ -30,18 +77,73 @@ def render() -> None:
     st.title("Rule cards")
     st.caption(f"Rules {md(book.version)}")
     approved = len(book.approved)
+    running = len(book.running) + 1  # and the ranking card, which every plan uses
     if book.unapproved:
         st.warning(
-            f"{approved} of {len(book.running)} running cards are approved by clinical "
-            "governance at their current content. Until all are, every plan is marked PREVIEW."
+            f"{approved} of {running} running cards (the ranking card included) are approved by "
+            "clinical governance at their current content. Until all are, every plan is marked "
+            "PREVIEW."
         )
     else:
-        st.success(f"All {len(book.running)} running cards are approved at their current content.")
-    show_cards(book)
+        st.success(f"All {running} running cards are approved at their current content.")
+    try:
+        show_cards(book, choose_cards(book))
+    except TmrplanError as error:
+        st.error(public_message(error, book.directory))
     st.divider()
     review_form(book)
     st.divider()
     impact_view()
+
+
+def public_message(error: Exception, rules_dir: Path) -> str:
+    """An error's message as safe Markdown without the server's paths: a file of the rules
+    folder by its name there, any other path by its last part.
+
+    Example:
+        >>> from tmrplan.errors import RuleFileError
+        >>> error = RuleFileError("bad", path="/srv/app/rules/risk_low.yaml", line=3, rule_id="R")
+        >>> public_message(error, Path("/srv/app/rules"))
+        'risk\\\\_low.yaml\\\\:3 \\\\[rule R\\\\]\\\\: bad'
+    """
+    text = str(error)
+    for root in {str(rules_dir), str(rules_dir.resolve())}:
+        text = text.replace(root + os.sep, "").replace(root, rules_dir.name)
+    # Whatever else names a server path (a base folder, a git repository): its last part only.
+    text = re.sub(r"(?<![\w.~-])(?:/[^\s/'\"():,]+)+/([^\s/'\"():,]+)", r"\1", text)
+    return md(text)
+
+
+def choose_cards(book: RuleBook) -> list[RuleCard]:
+    """The filter and sort controls, and the cards they choose, in order."""
+    # Status on a row of its own: four chosen statuses fit a tablet's width there.
+    statuses = st.multiselect("Status", STATUSES, default=list(STATUSES), key="rules_status")
+    middle, right = st.columns(2)
+    due = middle.selectbox("Review due", DUE, key="rules_due")
+    order = right.selectbox("Sort by", list(SORTS), key="rules_sort")
+    cards = sorted(
+        (c for c in book.cards if c.status in statuses and _due_matches(c, due)),
+        key=SORTS[order],
+    )
+    total = len(book.cards)
+    if len(cards) == total:
+        st.caption(f"All {total} cards shown, sorted by {order}.")
+    else:
+        shown = ", ".join(statuses) or "none"
+        st.caption(
+            f"{len(cards)} of {total} cards shown (status: {md(shown)}; review due: {due}), "
+            f"sorted by {order}; {total - len(cards)} more hidden by the filter."
+        )
+    return cards
+
+
+def _due_matches(card: RuleCard, due: str, today: dt.date | None = None) -> bool:
+    today = today or dt.date.today()
+    if due == "overdue":
+        return card.is_overdue(today)
+    if due in _DUE_DAYS:
+        return card.review_due <= today + dt.timedelta(days=_DUE_DAYS[due])
+    return True
 
 
 def impact_view() -> None:
@@ -59,71 +161,101 @@ def impact_view() -> None:
         to_markdown,
     )
 
+    service = planner()
     try:
         with st.spinner("Planning the reference cases under both…"):
-            report = impact(base, planner(), sweep=False)
+            report = impact(base, service, sweep=False)
     except TmrplanError as error:
-        st.error(md(str(error)))
+        st.error(public_message(error, service.rulebook.directory))
         return
     # The report's own Markdown escapes every label it quotes.
     st.markdown(to_markdown(report))
 
 
-def show_cards(book: RuleBook) -> None:
-    """One expander per card: what it says, who wrote and reviewed it, its tests and ledger."""
-    results = run_card_tests(book, planner().engine)
+def source_line(kb: KnowledgeBase, source_id: str) -> str:
+    """A card's source as safe Markdown: its label (the shared ``cite``, so a DOI or PubMed id
+    links as everywhere else), kind and evidence type, its title, and its web page when it has
+    no DOI or PubMed id to link."""
+    source = describe_source(kb, TMR[source_id])
+    parts = cite(source, details=[source.get("kind"), source.get("evidence_type")])
+    title = source.get("title")
+    if title and str(title) != str(source["label"]):
+        parts += [fixed(" — "), Span(str(title), italic=True)]
+    if source.get("url") and not (source.get("doi") or source.get("pmid")):
+        parts += [fixed(" · "), Span("web page", link=str(source["url"]))]
+    return markdown.inline(tuple(parts))
+
+
+def show_cards(book: RuleBook, cards: list[RuleCard]) -> None:
+    """One expander per card: what it says, its sources, who wrote and reviewed it, each of its
+    tests with inputs and expected flag, and its ledger entries."""
+    service = planner()
+    results = run_card_tests(book, service.engine)
     ledger = load_ledger(book.directory)
-    for card in book.cards:
+    if not cards:
+        st.info("No card matches the filter.")
+    for card in cards:
         mine = [r for r in results if r.card is card]
-        passed = sum(r.passed for r in mine)
         overdue = " · REVIEW OVERDUE" if card.is_overdue() else ""
         state = "approved" if card.id in book.approved else "NOT APPROVED"
         with st.expander(
             f"{md(card.id)} v{md(card.version)} · {card.status} · {state} · "
-            f"{card.severity.value}{overdue}"
+            f"{card.severity.value} · review due {card.review_due.isoformat()}{overdue}"
         ):
             st.write(f"**{md(card.title)}**")
             st.write(md(card.rationale))
             st.write(f"When: {md(card.conditions_in_words())}")
-            st.write(f"Flag: {md(card.code)} — {md(card.message)}")
+            st.write(f"Flag: {md(card.code)} ({card.severity.value}) — {md(card.message)}")
             st.write(
                 f"Author: {md(card.author)} · reviewer: {md(card.reviewer)} · "
                 f"review due {card.review_due.isoformat()}{overdue}"
             )
             st.write(f"Approval: {md(book.approval_state(card))}")
-            st.caption(f"Content hash {card.content_hash}")
-            st.write("Sources: " + md(", ".join(card.sources)))
-            st.write(f"Tests: {passed}/{len(mine)} pass")
-            st.dataframe(
-                [
-                    {
-                        "test": r.test.name,
-                        "expected": "fire" if r.test.expect_fire else "no fire",
-                        "result": "pass" if r.passed else "FAIL",
-                    }
-                    for r in mine
-                ],
-                hide_index=True,
-                key=f"tests_{card.id}",
+            st.caption(
+                f"Content hash {card.content_hash} · file {md(card.path.name)}, line {card.line}"
             )
-            entries = ledger.about(card.id)
+            st.write("Sources:")
+            bullet_list(source_line(service.kb, s) for s in card.sources)
+            if card.runs:
+                passed = sum(r.passed for r in mine)
+                st.write(f"Tests: {passed}/{len(mine)} pass")
+                rows = tuple(
+                    (
+                        r.test.name,
+                        inputs_in_words(card, r.test),
+                        expected_in_words(card, r.test),
+                        r.outcome_in_words(),
+                    )
+                    for r in mine
+                )
+            else:
+                st.write(f"Tests: not run (the card is retired); {len(card.tests)} written")
+                rows = tuple(
+                    (t.name, inputs_in_words(card, t), expected_in_words(card, t), "not run")
+                    for t in card.tests
+                )
+            table = Table(("test", "inputs", "expected", "result"), rows)
+            # The Markdown backend escapes every cell: test names and values are data.
+            st.markdown(markdown.to_markdown(Document("tests", (table,))))
             st.write("Ledger:")
             bullet_list(
                 md(
                     f"{e.at} · {e.action} by {e.who} ({e.role}) · v{e.version} "
                     f"{e.content_hash[:12]}" + (f" · {e.text}" if e.text else "")
                 )
-                for e in entries
+                for e in ledger.about(card.id)
             )
 
 
 def review_form(book: RuleBook) -> None:
-    """Comment on, approve or retire a card; the entry goes to the ledger and the audit log."""
+    """Comment on, submit for review, approve or retire a card; the entry goes to the ledger and
+    the audit log. Approve and retire wait for a confirmation of the content read."""
     st.subheader("Review a card")
     st.caption(
         "There is no login system yet: the name and role you type are recorded as given, in the "
-        "approvals ledger released with the cards and in the audit log. An author cannot approve "
-        "their own card; approving sets the card active at its current content."
+        "approvals ledger released with the cards and in the audit log. A draft is submitted for "
+        "review first; an author cannot approve their own card; approving sets the card active "
+        "at its current content."
     )
     with st.form("review", border=True):
         card_id = st.selectbox("Card", [c.id for c in book.cards], key="review_card")
@@ -136,15 +268,106 @@ def review_form(book: RuleBook) -> None:
             key="review_text",
             max_chars=2000,
         )
-        if not st.form_submit_button("Record"):
-            return
+        submitted = st.form_submit_button("Record")
+    done = st.session_state.pop("review_done", None)
+    if done:  # below the form, where the reviewer's eyes are after Record or Confirm
+        st.success(done)
+    if submitted:
+        st.session_state.pop("review_pending", None)
+        _recorded(book, action, card_id, who, role, text)
+    confirmation(book)
+
+
+def _recorded(book: RuleBook, action: str, card_id: str, who: str, role: str, text: str) -> None:
+    """Record a comment or submission now; check an approval or retirement and ask to confirm."""
     try:
         # Fresh from disk: another reviewer may have written since this page was drawn.
         current = load_rulebook(book.directory)
-        entry = _ACTIONS[action](current, card_id, who, role, text)
+        if action not in _CONFIRMED:
+            _finish(current, action, card_id, who, role, text)
+            return
+        card = (
+            check_approve(current, card_id, who)
+            if action == "approve"
+            else check_retire(current, card_id)
+        )
+        if not who.strip() or not role.strip():
+            st.error("Type your name and your role: the ledger records who decided.")
+            return
     except TmrplanError as error:
-        st.error(md(str(error)))
+        st.error(public_message(error, book.directory))
         return
+    st.session_state["review_pending"] = {
+        "action": action,
+        "card_id": card.id,
+        "version": card.version,
+        "content_hash": card.content_hash,
+        "who": who,
+        "role": role,
+        "text": text,
+    }
+
+
+def confirmation(book: RuleBook) -> None:
+    """The second step of an approval or retirement: the reviewer confirms they read the card at
+    the content hash the ledger will record; nothing is written until then."""
+    pending = st.session_state.get("review_pending")
+    if not pending:
+        return
+    action, card_id, short = pending["action"], pending["card_id"], pending["content_hash"][:12]
+    with st.container(border=True, key="review_confirmation"):
+        st.warning(
+            md(
+                f"Confirm: {action} {card_id} v{pending['version']} as {pending['who']} "
+                f"({pending['role']})."
+            )
+            + " "
+            + _CONSEQUENCE[action]
+        )
+        st.caption(
+            "Read the card's wording, conditions, sources and tests above first: the ledger "
+            "records the content hash you confirm, and refuses if the card changed since."
+        )
+        read = st.checkbox(
+            md(f"I have read {card_id} v{pending['version']} at content hash {short}"),
+            key=f"review_read_{card_id}_{short}",  # a fresh box for each content read
+        )
+        left, right = st.columns(2)
+        confirmed = left.button(
+            f"Confirm: {action} {card_id}", key="review_confirm", disabled=not read, type="primary"
+        )
+        if right.button("Cancel", key="review_cancel"):
+            st.session_state.pop("review_pending", None)
+            st.rerun()
+    if not confirmed:
+        return
+    try:
+        current = load_rulebook(book.directory)
+        _finish(
+            current,
+            action,
+            card_id,
+            pending["who"],
+            pending["role"],
+            pending["text"],
+            read_hash=pending["content_hash"],
+        )
+    except TmrplanError as error:
+        st.session_state.pop("review_pending", None)
+        st.error(public_message(error, book.directory))
+
+
+def _finish(
+    book: RuleBook,
+    action: str,
+    card_id: str,
+    who: str,
+    role: str,
+    text: str,
+    **checks: str,
+) -> None:
+    """Write the ledger entry and the audit event, then redraw the page from the new cards."""
+    entry = _ACTIONS[action](book, card_id, who, role, text, **checks)
     record(
         _AUDIT_KIND[action],
         actor=entry.who,
@@ -154,5 +377,10 @@ def review_form(book: RuleBook) -> None:
         role=entry.role,
         **({"text": entry.text} if action == "comment" else {}),
     )
-    planner.clear()  # the cards changed on disk: the next page load uses them
-    st.success(md(f"Recorded: {action} of {entry.card_id} v{entry.version} by {entry.who}."))
+    st.session_state.pop("review_pending", None)
+    st.session_state["review_done"] = md(
+        f"Recorded: {action} of {entry.card_id} v{entry.version} by {entry.who} "
+        f"(content hash {entry.content_hash[:12]})."
+    )
+    planner.clear()  # the cards changed on disk: the redrawn page uses them
+    st.rerun()

@@ -132,10 +132,23 @@ def to_document(report: ImpactReport, cases_shown: int = 50) -> Document:
         Heading(2, "Knowledge graph"),
         Paragraph(spans(f"{len(added)} triple(s) added, {len(removed)} removed.")),
     ]
-    triples = [Item(spans(fixed("added: "), t)) for t in added[:TRIPLES_SHOWN]]
-    triples += [Item(spans(fixed("removed: "), t)) for t in removed[:TRIPLES_SHOWN]]
-    if triples:
-        blocks.append(Bullets(tuple(triples)))
+    for word, found in (("added", added), ("removed", removed)):
+        if not found:
+            continue
+        if len(found) > TRIPLES_SHOWN:
+            blocks.append(
+                Paragraph(
+                    spans(
+                        f"{TRIPLES_SHOWN} of {len(found)} {word} triples shown (the JSON lists "
+                        "every one):"
+                    )
+                )
+            )
+        listed = [Item(spans(fixed(f"{word}: "), t)) for t in found[:TRIPLES_SHOWN]]
+        if len(found) > TRIPLES_SHOWN:
+            more = len(found) - TRIPLES_SHOWN
+            listed.append(Item(spans(f"… and {more} more {word} triple(s)")))
+        blocks.append(Bullets(tuple(listed)))
     verdict = "VIOLATED" if report.violations else "ok"
     blocks.append(Heading(2, (fixed(f"Semantic versioning: {verdict}"),)))
     if report.violations:

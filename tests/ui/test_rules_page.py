@@ -1,0 +1,185 @@
+"""The rules page as a governance committee uses it, driven in-process with AppTest: sources by
+title with links, each test's inputs and expected flag, filter and sort, the draft → in review
+step, a confirmation before approve and retire, and messages without the server's paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Checkbox, Expander
+
+from tmrplan import paths
+from tmrplan.governance.audit import AuditLog
+from tmrplan.rules.cards import load_rulebook
+from tmrplan.rules.ledger import load_ledger
+from tmrplan.ui.resources import planner
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+RULES_PAGE = str(Path(__file__).resolve().parents[2] / "tmrplan" / "ui" / "pages" / "rules.py")
+REVIEWER = "Dr Reviewer"
+AUTHOR = "tmrplan maintainers (draft)"
+
+
+def open_rules() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page(RULES_PAGE)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def expander_of(app: AppTest, card_id: str) -> Expander:
+    return next(e for e in app.expander if e.label.startswith(f"{card_id} v"))
+
+
+def texts(element: Block) -> str:
+    parts = [m.value for m in element.markdown] + [c.value for c in element.caption]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def draft_rules(tmp_path: Path) -> Iterator[Path]:
+    """The app over a private copy of the shipped rules (drafts, as shipped)."""
+    folder = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
+    os.environ["TMRPLAN_RULES"] = str(folder)
+    planner.clear()
+    yield folder
+    del os.environ["TMRPLAN_RULES"]
+    planner.clear()
+
+
+def fill(app: AppTest, card: str, action: str, who: str, text: str = "") -> AppTest:
+    app.selectbox(key="review_card").set_value(card)
+    app.radio(key="review_action").set_value(action)
+    app.text_input(key="review_who").set_value(who)
+    app.text_input(key="review_role").set_value("clinical governance lead")
+    app.text_area(key="review_text").set_value(text)
+    next(b for b in app.button if b.label == "Record").click().run()
+    assert not app.exception
+    return app
+
+
+def confirm_box(app: AppTest) -> Checkbox:
+    return next(c for c in app.checkbox if c.key and c.key.startswith("review_read_"))
+
+
+def test_sources_show_as_titles_with_links_not_ids() -> None:
+    app = open_rules()
+    leaflet = texts(expander_of(app, "TMR-ANTICOAGULANTS"))
+    assert "Patient information leaflet\\: TMR for neuroma pain" in leaflet
+    assert "src\\_TMR\\_leaflet" not in leaflet and "src_TMR_leaflet" not in leaflet
+    size = texts(expander_of(app, "TMR-SIZE-MISMATCH"))
+    # The shared cite: the DOI is a link, exactly as in the plan's Markdown and PDF.
+    assert "[DOI 10.3390/jpm13020344](https://doi.org/10.3390/jpm13020344)" in size
+    assert "_Distal Nerve Transfers in High Peroneal Nerve Lesions" in size
+    # A source with a web page but no DOI or PubMed id links its page.
+    self_donor = texts(expander_of(app, "TMR-SELF-DONOR"))
+    assert "[web page](https://www.scholars.northwestern.edu/" in self_donor
+
+
+def test_each_test_shows_its_inputs_and_expected_flag() -> None:
+    card = texts(expander_of(open_rules(), "TMR-ANTICOAGULANTS"))
+    assert "| test | inputs | expected | result |" in card
+    assert (
+        "| on anticoagulants | anticoagulants = yes | flag preop.anticoagulants (warning) | pass |"
+        in card
+    )
+    assert "| not stated | anticoagulants not stated | no flag | pass |" in card
+    assert "Tests: 3/3 pass" in card
+
+
+def test_cards_filter_by_status_and_due_date_and_sort_by_due_date() -> None:
+    app = open_rules()
+    book = load_rulebook()
+    total = len(book.cards)
+    assert f"All {total} cards shown" in "\n".join(c.value for c in app.caption)
+    app.selectbox(key="rules_sort").set_value("review due, latest first").run()
+    labels = [e.label for e in app.expander]
+    due = [label.split("review due ")[1][:10] for label in labels]
+    assert due == sorted(due, reverse=True) and len(labels) == total
+    app.multiselect(key="rules_status").set_value(["active"]).run()
+    assert not app.expander
+    captions = "\n".join(c.value for c in app.caption)
+    assert f"0 of {total} cards shown (status: active" in captions
+    assert f"{total} more hidden by the filter" in captions
+    assert "No card matches the filter." in app.info[0].value
+    app.multiselect(key="rules_status").set_value(["draft"]).run()
+    app.selectbox(key="rules_due").set_value("overdue").run()
+    overdue = [c for c in book.cards if c.is_overdue()]
+    assert len(app.expander) == len(overdue)
+
+
+def test_a_draft_is_submitted_for_review_then_approved_after_confirmation(
+    draft_rules: Path,
+) -> None:
+    audit = AuditLog()
+    before = audit.count()
+    app = open_rules()
+    # A draft cannot be approved: the message names the card's file, never the server's path.
+    app = fill(app, "TMR-RISK-NONE", "approve", REVIEWER)
+    message = app.error[0].value
+    assert "in\\_review first" in message and "risk\\_none.yaml" in message
+    assert str(draft_rules) not in message and "/" not in message.replace("\\", "")
+    # The draft → in review step, by its author.
+    app = fill(app, "TMR-RISK-NONE", "submit for review", AUTHOR, "ready for governance")
+    assert "Recorded\\: submit for review of TMR-RISK-NONE" in app.success[-1].value
+    assert "· in_review · NOT APPROVED" in expander_of(app, "TMR-RISK-NONE").label
+    assert load_rulebook(draft_rules).get("TMR-RISK-NONE").status == "in_review"
+    # Approve asks first: nothing is written until the reviewer confirms the content read.
+    app = fill(app, "TMR-RISK-NONE", "approve", REVIEWER)
+    read_hash = load_rulebook(draft_rules).get("TMR-RISK-NONE").content_hash
+    box = confirm_box(app)
+    assert box.label == f"I have read TMR-RISK-NONE v1.0.0 at content hash {read_hash[:12]}"
+    confirm = app.button(key="review_confirm")
+    assert confirm.disabled
+    assert [e.action for e in load_ledger(draft_rules).entries] == ["submit"]
+    box.check().run()
+    assert not app.button(key="review_confirm").disabled
+    app.button(key="review_confirm").click().run()
+    assert not app.exception
+    assert "Recorded\\: approve of TMR-RISK-NONE" in app.success[-1].value
+    assert "· active · approved" in expander_of(app, "TMR-RISK-NONE").label
+    entries = load_ledger(draft_rules).entries
+    assert [(e.action, e.who) for e in entries] == [("submit", AUTHOR), ("approve", REVIEWER)]
+    assert entries[0].text == "ready for governance"
+    events = audit.events()[before:]
+    assert [(e.kind, e.actor) for e in events] == [("submission", AUTHOR), ("approval", REVIEWER)]
+    assert audit.verify().ok
+    assert not [c for c in app.checkbox if c.key and c.key.startswith("review_read_")]
+
+
+def test_retire_can_be_cancelled_and_nothing_is_written(draft_rules: Path) -> None:
+    app = fill(open_rules(), "TMR-SIZE-MISMATCH", "retire", REVIEWER, "superseded")
+    assert "Retiring stops the card running" in app.warning[-1].value
+    app.button(key="review_cancel").click().run()
+    assert not app.exception
+    assert not [c for c in app.checkbox if c.key and c.key.startswith("review_read_")]
+    assert load_ledger(draft_rules).entries == ()
+    assert load_rulebook(draft_rules).get("TMR-SIZE-MISMATCH").status == "draft"
+    app = fill(app, "TMR-SIZE-MISMATCH", "retire", REVIEWER, "superseded")
+    confirm_box(app).check().run()
+    app.button(key="review_confirm").click().run()
+    assert "Recorded\\: retire of TMR-SIZE-MISMATCH" in app.success[-1].value
+    card = expander_of(app, "TMR-SIZE-MISMATCH")
+    assert "· retired ·" in card.label
+    assert "Tests: not run (the card is retired)" in texts(card)
+
+
+def test_a_card_changed_after_it_was_read_is_not_approved(draft_rules: Path) -> None:
+    card = draft_rules / "risk_none.yaml"
+    card.write_text(card.read_text().replace("status: draft", "status: in_review"))
+    app = fill(open_rules(), "TMR-RISK-NONE", "approve", REVIEWER)
+    confirm_box(app).check().run()
+    # Someone edits the card between reading and confirming.
+    card.write_text(card.read_text().replace("title: ", "title: Edited, ", 1))
+    app.button(key="review_confirm").click().run()
+    assert not app.exception
+    message = app.error[0].value
+    assert "changed since it was read" in message and str(draft_rules) not in message
+    assert load_ledger(draft_rules).entries == ()
+    assert load_rulebook(draft_rules).get("TMR-RISK-NONE").status == "in_review"
