@@ -215,6 +215,9 @@ def test_rules_page_records_reviews_in_the_ledger_and_the_audit_log(
     assert "no login system" in all_text(app)
     app = review(app, "TMR-RISK-NONE", "comment", "Dr Reviewer", "cite the RCT?")
     app = review(app, "TMR-RISK-NONE", "approve", "Dr Reviewer")
+    # Approve waits for the reviewer to confirm the content read (tests/ui/test_rules_page.py).
+    next(c for c in app.checkbox if (c.key or "").startswith("review_read_")).check().run()
+    app.button(key="review_confirm").click().run()
     assert "Recorded\\: approve of TMR-RISK-NONE" in app.success[-1].value
     app = review(app, "TMR-RISK-LOW", "approve", "tmrplan maintainers (draft)")
     assert "author" in app.error[0].value
