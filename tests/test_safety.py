@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from tmrplan.model import parse_case
 from tmrplan.notice import INTENDED_USE
 from tmrplan.planning.planner import Planner
-from tmrplan.render.plan import to_json_dict, to_markdown, to_text
+from tmrplan.render.plan import to_json_dict, to_text
+from tmrplan.render.plan_report import to_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

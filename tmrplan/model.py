@@ -149,6 +149,8 @@ class Option:
     # by id, not ordered by them), and the keys that could not rank it (value unknown).
     tied_with: tuple[int, ...] = ()
     unranked_by: tuple[str, ...] = ()
+    # The nerve the donor branch comes from ("→ musculocutaneous nerve"): where a surgeon finds it.
+    donor_parent: Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,8 @@ class Plan:
     # What was amputated beyond the level, in words ("index finger and middle finger through the
     # metacarpal …; thumb, ring finger and little finger spared"); empty when the level says all.
     amputation: str = ""
+    # The site in words: the level's name ("transhumeral amputation"), or "intact limb: forearm".
+    where: str = ""
 
     @property
     def is_preview(self) -> bool:

@@ -17,7 +17,8 @@ from tmrplan.governance.actions import approve, comment, retire
 from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.model import Case
 from tmrplan.planning.planner import Planner
-from tmrplan.render.plan import to_json_dict, to_markdown, to_text
+from tmrplan.render.plan import to_json_dict, to_text
+from tmrplan.render.plan_report import to_markdown
 from tmrplan.rules.cards import RuleBook, load_rulebook
 from tmrplan.rules.ledger import LEDGER_FILE, load_ledger
 

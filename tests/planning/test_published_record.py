@@ -14,7 +14,8 @@ from tmrplan.knowledge.kb import load_knowledge_base, local_name
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import Case
 from tmrplan.planning.planner import Planner
-from tmrplan.render.plan import to_json_dict, to_markdown, to_text
+from tmrplan.render.plan import to_json_dict, to_text
+from tmrplan.render.plan_report import to_markdown
 from tmrplan.rules.cards import load_rulebook
 
 # A test-only pattern and its test-only sources: the shapes accept an end-to-side pattern with a

@@ -28,7 +28,7 @@ from tmrplan.render.document import (
 )
 from tmrplan.render.markdown import to_markdown
 from tmrplan.render.pdf import plan_to_pdf, to_pdf
-from tmrplan.render.plan import to_markdown as plan_markdown
+from tmrplan.render.plan_report import to_markdown as plan_markdown
 from tmrplan.render.text import to_text
 from tmrplan.ui.widgets import source_line
 

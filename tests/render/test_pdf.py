@@ -69,9 +69,9 @@ def test_transhumeral_pdf_has_the_plan(transhumeral: Plan, transhumeral_pdf: byt
         transhumeral.kb_version,
         transhumeral.rules_version,
         EXPORTED_ON.isoformat(),
-        "Case flags",
+        "Warnings for the whole case",
         "Alternatives",
-        "Instructions",
+        "What the patient is told",
         "Risks",
         "Unknowns",
     ):
@@ -79,7 +79,9 @@ def test_transhumeral_pdf_has_the_plan(transhumeral: Plan, transhumeral_pdf: byt
     assert len(transhumeral.nerves) == 3
     for nerve in transhumeral.nerves:
         assert nerve.nerve.label in text
-        assert f"Neuroma in the {nerve.region.label}. Conflict-free assignment: option" in text
+        assert (
+            f"Neuroma in the {nerve.region.label}; {len(nerve.options)} options; assigned:" in text
+        )
         for option in nerve.options:
             assert f"Option {option.rank}" in text
             assert option.donor_nerve.label in text
@@ -120,7 +122,7 @@ def test_metadata_and_same_input_same_bytes(transhumeral: Plan, transhumeral_pdf
     metadata = PdfReader(io.BytesIO(transhumeral_pdf)).metadata
     assert metadata is not None
     assert metadata.title == (
-        "TMR planning options: median nerve, ulnar nerve, radial nerve (transhumeral)"
+        "TMR planning options: median nerve, ulnar nerve, radial nerve (transhumeral amputation)"
     )
     assert str(metadata.creator).startswith("tmrplan")
     assert str(metadata["/CreationDate"]).startswith("D:20260314")
@@ -138,10 +140,11 @@ def test_labels_are_literal_text_never_markup(transhumeral: Plan) -> None:
     )
     data = plan_to_pdf(hostile, EXPORTED_ON)
     text = text_of(data)
-    # Once as the nerve heading, twice for the option (table row and its heading).
-    assert text.count(HOSTILE) == 3
+    # The nerve: in the summary's table and as its heading in the body and the appendix; the
+    # option: in the summary's table, its heading in the body, its appendix row and heading.
+    assert text.count(HOSTILE) == 7
     assert "https://evil.example" not in link_targets(data)
-    assert f"Unknowns • none {PLAN_FOOTER}" in text
+    assert "Unknowns • none Rule cards and notice" in text
 
 
 def test_document_class_renders_each_block() -> None:
@@ -219,7 +222,8 @@ def test_cli_output_into_a_missing_folder_exits_2(tmp_path: Path) -> None:
 
 def test_a_hand_plan_names_the_digits_and_level_in_every_format(planner: Planner) -> None:
     """Issue 13: the digits and the level in words, in the PDF as in the text, Markdown and JSON."""
-    from tmrplan.render.plan import to_json_dict, to_markdown, to_text
+    from tmrplan.render.plan import to_json_dict, to_text
+    from tmrplan.render.plan_report import to_markdown
 
     plan = planner.plan(
         Case(("median nerve",), "partial_hand", digits=("index", "middle"), through="metacarpal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,12 @@ from tmrplan.errors import (
     InvalidCaseError,
     UnknownEntityError,
 )
-from tmrplan.model import CONTEXT_FIELDS, Case, check_context, parse_case
-from tmrplan.render.plan import to_json_dict, to_markdown
+from tmrplan.model import CONTEXT_FIELDS, Case, Plan, check_context, parse_case
+from tmrplan.planning.donor_loss import option_loss
+from tmrplan.render import markdown
+from tmrplan.render.plan import to_json_dict
 from tmrplan.render.plan import to_text as to_plan_text
+from tmrplan.render.plan_report import to_markdown
 from tmrplan.text import to_short_repr
 
 if TYPE_CHECKING:
@@ -86,6 +90,13 @@ if TYPE_CHECKING:
     "--all", "show_all", is_flag=True, help="Text format: list every option, not the first 8."
 )
 @click.option(
+    "--audience",
+    type=click.Choice(["surgeon", "patient"]),
+    default="surgeon",
+    help="surgeon: the plan with its basis; patient: an information sheet in plain words "
+    "(--format md or pdf).",
+)
+@click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
@@ -108,6 +119,7 @@ def plan(
     cases: Path | None,
     fmt: str,
     show_all: bool,
+    audience: str,
     output: Path | None,
 ) -> None:
     """Plan TMR options for one case, or for every line of a JSONL batch."""
@@ -117,6 +129,8 @@ def plan(
             "--cases writes one JSON line per case to standard output; "
             "--format pdf and --output are for a single case"
         )
+    if audience == "patient" and fmt not in ("md", "pdf"):
+        raise click.UsageError("--audience patient writes a sheet as --format md or pdf")
     if fmt == "pdf" and output is None:
         raise click.UsageError(
             "--format pdf needs --output FILE.pdf: a PDF is not written to the terminal"
@@ -141,20 +155,48 @@ def plan(
         residual=residual,
     )
     result = planner.plan(case)
+    if audience == "patient":
+        emit(_patient_sheet(planner, result, fmt), output)
+        return
     data: str | bytes
     if fmt == "pdf":
         # Imported here: fpdf2 and matplotlib add ~0.6 s to start-up; only PDF exports pay it.
+        from tmrplan.render.figures import loss_figure, to_png
         from tmrplan.render.pdf import plan_to_pdf
 
-        data = plan_to_pdf(result, dt.date.today())
+        data = plan_to_pdf(
+            result,
+            dt.date.today(),
+            lost=partial(option_loss, planner.index, case),
+            picture=lambda o, losses: to_png(
+                loss_figure(o.donor_nerve.label, o.target_muscle.label, losses)
+            ),
+        )
     elif fmt in ("json", "jsonl"):
         indent = None if fmt == "jsonl" else 2
         data = json.dumps(to_json_dict(result), indent=indent, ensure_ascii=False) + "\n"
     elif fmt == "md":
-        data = to_markdown(result) + "\n"
+        data = to_markdown(result, lost=partial(option_loss, planner.index, case)) + "\n"
     else:
         data = to_plan_text(result, None if show_all else 8)
     emit(data, output)
+
+
+def _patient_sheet(planner: Planner, plan: Plan, fmt: str) -> str | bytes:
+    """The patient information sheet of a plan, in Markdown or PDF."""
+    from tmrplan.render.patient_sheet import patient_document
+
+    document = patient_document(
+        plan,
+        planner.about_tmr,
+        lost=partial(option_loss, planner.index, plan.case),
+        exported_on=dt.date.today(),
+    )
+    if fmt == "pdf":
+        from tmrplan.render.pdf import to_pdf
+
+        return to_pdf(document)
+    return markdown.to_markdown(document) + "\n"
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 
 from tmrplan.knowledge.vocab import TMR
-from tmrplan.model import Case
+from tmrplan.model import Case, Option
 from tmrplan.planning.anatomy_index import AnatomyIndex
 
 
@@ -66,3 +66,8 @@ def what_is_lost(
             )
         )
     return losses
+
+
+def option_loss(index: AnatomyIndex, case: Case, option: Option) -> list[ActionLoss]:
+    """:func:`what_is_lost` for an option of a plan of ``case`` (by its donor's and target's ids)."""
+    return what_is_lost(index, case, TMR[option.donor_nerve.id], TMR[option.target_muscle.id])

@@ -95,6 +95,13 @@ class Planner:
         self._alternatives = tuple(self._clinical(TMR.Procedure, TMR.alternativeTo))
         self._instructions = tuple(self._clinical(TMR.Instruction, TMR.instructionFor))
         self._risks = tuple(self._clinical(TMR.Risk, TMR.riskOf))
+        # What TMR is, in the knowledge base's plain words (the patient sheet opens with it).
+        tmr = TMR.TargetedMuscleReinnervation
+        self.about_tmr: dict[str, Any] = {
+            **to_ref(kb, tmr),
+            "text": kb.value(tmr, RDFS.comment) or "",
+            "sources": [describe_source(kb, s) for s in kb.sources_of(tmr)],
+        }
         self._evidence = {p: self._pattern_evidence(p) for p in kb.entities(TMR.TransferPattern)}
 
     # ------------------------------------------------------------------ public
@@ -146,6 +153,9 @@ class Planner:
             preview_cards=self.rulebook.unapproved,
             ranking=self._ranking,
             amputation=loss_in_words(self.kb, site.loss) if site.loss else "",
+            where=self.kb.label(site.level)
+            if site.level
+            else f"intact limb: {self.kb.label(site.region)}",
         )
 
     # ------------------------------------------------------------------ steps
@@ -345,6 +355,9 @@ class Planner:
             facts=dict(draft.facts),
             tied_with=tied,
             unranked_by=assessed.unknown,
+            donor_parent=next(
+                (self._ref(p) for p in self.kb.objects(candidate.branch, TMR.branchOf)), None
+            ),
         )
 
     def _pattern_evidence(self, pattern: URIRef) -> dict[str, Any]:

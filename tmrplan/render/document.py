@@ -2,7 +2,7 @@
 description are each built once as a :class:`Document` and drawn by a backend.
 
 A document is a title and a sequence of blocks (:class:`Heading`, :class:`Paragraph`,
-:class:`Bullets`, :class:`Table`, :class:`Quote`, :class:`PageBreak`); text inside a block is a
+:class:`Bullets`, :class:`Table`, :class:`Quote`, :class:`PageBreak`, :class:`Figure`); text inside a block is a
 tuple of :class:`Span` (plain, bold, italic, code, or a link). The backends are
 ``tmrplan.render.markdown.to_markdown``, ``tmrplan.render.text.to_text`` and
 ``tmrplan.render.pdf.to_pdf``; none of them knows what a plan is.
@@ -157,7 +157,17 @@ class PageBreak:
     """The next block starts a new page (a rule ``---`` in Markdown)."""
 
 
-Block = Heading | Paragraph | Bullets | Table | Quote | PageBreak
+@dataclass(frozen=True)
+class Figure:
+    """A picture (PNG bytes) drawn by the PDF; Markdown and text show its ``alt`` words, which
+    say what it shows (the text beside it carries the same facts)."""
+
+    png: bytes
+    alt: str
+    width: float = 110.0  # mm on the PDF page
+
+
+Block = Heading | Paragraph | Bullets | Table | Quote | PageBreak | Figure
 
 
 @dataclass(frozen=True)

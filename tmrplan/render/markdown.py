@@ -10,6 +10,7 @@ from tmrplan.render.document import (
     Block,
     Bullets,
     Document,
+    Figure,
     Heading,
     Inline,
     PageBreak,
@@ -90,6 +91,8 @@ def _block(block: Block) -> list[str]:
         return out
     if isinstance(block, PageBreak):
         return ["---"]
+    if isinstance(block, Figure):
+        return ["_" + escape_markdown(block.alt) + "_"]
     raise TypeError(f"not a block: {block!r}")
 
 

@@ -8,6 +8,7 @@ parsed as Markdown or HTML, so a label such as ``<b>`` or ``**x**`` prints exact
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from tmrplan.model import Plan
 from tmrplan.render.document import (
     Bullets,
     Document,
+    Figure,
     Heading,
     Inline,
     PageBreak,
@@ -29,7 +31,8 @@ from tmrplan.render.document import (
     Span,
     Table,
 )
-from tmrplan.render.plan import PLAN_FOOTER, plan_document
+from tmrplan.render.plan import PLAN_FOOTER
+from tmrplan.render.plan_report import LossOf, PictureOf, plan_document
 
 # DejaVu Sans covers arrows, dashes and accented letters; fpdf2's core fonts are Latin-1 only.
 # matplotlib ships it, so nothing is fetched at run time.
@@ -64,21 +67,31 @@ class _Canvas(FPDF):
     # header and footer place themselves from the page edges, not from the current margins.
     def header(self) -> None:
         self.str_alias_nb_pages = ""
-        self.set_font(_FAMILY, "", 7.5)
         self.set_text_color(_GREY)
-        self.set_xy(_MARGIN, _MARGIN - 3)
-        self.cell(self.w - 2 * _MARGIN, 4, self.stamp)
+        self.set_xy(_MARGIN, _MARGIN - 4)
+        self._fitted(self.stamp, self.w - 2 * _MARGIN)
         self.set_text_color(0)
-        self.set_y(_MARGIN + 4)
+        self.set_y(max(self.get_y() + 1.5, _MARGIN + 4))
 
     def footer(self) -> None:
         self.str_alias_nb_pages = _TOTAL_PAGES
-        self.set_font(_FAMILY, "", 7.5)
         self.set_text_color(_GREY)
-        self.set_xy(_MARGIN, -13)
-        self.cell(self.w - 2 * _MARGIN - 24, 4, self.footer_line)
-        self.cell(24, 4, f"page {self.page_no()} of {_TOTAL_PAGES}", align="R")
+        self.set_xy(_MARGIN, -14)
+        self._fitted(self.footer_line, self.w - 2 * _MARGIN - 24)
+        self.set_font(_FAMILY, "", 7.5)
+        self.set_xy(self.w - _MARGIN - 24, -14)
+        self.cell(24, 3.5, f"page {self.page_no()} of {_TOTAL_PAGES}", align="R")
         self.set_text_color(0)
+
+    def _fitted(self, words: str, width: float) -> None:
+        """A line of page furniture that is never clipped: the font shrinks to fit, down to
+        6 pt, and what still does not fit wraps onto a second line."""
+        size = 7.5
+        self.set_font(_FAMILY, "", size)
+        while size > 6 and self.get_string_width(words) > width - 2 * self.c_margin:
+            size -= 0.5
+            self.set_font(_FAMILY, "", size)
+        self.multi_cell(width, size * 0.42, words, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
 class PdfDocument:
@@ -172,6 +185,17 @@ class PdfDocument:
         pdf.set_font(_FAMILY, "", _BASE_SIZE)
         pdf.ln(2)
 
+    def figure(self, png: bytes, alt: str, width: float) -> None:
+        """A picture at ``width`` mm (at most the text width), kept whole on one page."""
+        pdf = self._pdf
+        width = min(width, pdf.w - pdf.l_margin - pdf.r_margin)
+        # A PNG's size is in its header (IHDR: width and height, 4 bytes each, from byte 16).
+        pixels_wide, pixels_high = int.from_bytes(png[16:20]), int.from_bytes(png[20:24])
+        if pdf.will_page_break(width * pixels_high / max(pixels_wide, 1) + 2):
+            pdf.add_page()
+        pdf.image(io.BytesIO(png), w=width, alt_text=alt)
+        pdf.ln(2)
+
     def to_bytes(self) -> bytes:
         """The finished PDF; the document takes no more content after this."""
         return bytes(self._pdf.output())
@@ -241,6 +265,8 @@ def to_pdf(document: Document) -> bytes:
                 pdf.paragraph(*paragraph)
         elif isinstance(block, PageBreak):
             pdf.new_page()
+        elif isinstance(block, Figure):
+            pdf.figure(block.png, block.alt, block.width)
     return pdf.to_bytes()
 
 
@@ -257,12 +283,20 @@ def _plain(parts: Inline) -> str:
     return "".join(s.text for s in parts)
 
 
-def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
-    """A plan as a PDF: the same document as ``render.plan.to_markdown``, with clickable citations.
+def plan_to_pdf(
+    plan: Plan,
+    exported_on: dt.date,
+    *,
+    lost: LossOf | None = None,
+    picture: PictureOf | None = None,
+) -> bytes:
+    """A plan as a PDF: the surgeon's report (``render.plan_report``), with clickable citations.
 
     Args:
         plan: the plan to render.
         exported_on: the export date, printed on every page and stored as the creation date.
+        lost: what using an option's donor gives up, shown for each nerve's top options.
+        picture: that loss as a diagram (PNG), drawn for each nerve's assigned option.
 
     Returns:
         The PDF file's bytes; the same plan and date always give the same bytes.
@@ -274,4 +308,4 @@ def plan_to_pdf(plan: Plan, exported_on: dt.date) -> bytes:
         >>> plan_to_pdf(plan, dt.date(2026, 1, 2)).startswith(b"%PDF-")
         True
     """
-    return to_pdf(plan_document(plan, exported_on))
+    return to_pdf(plan_document(plan, exported_on, lost=lost, picture=picture))

@@ -1,5 +1,6 @@
-"""Plans as JSON-ready dicts and as documents: one :class:`~tmrplan.render.document.Document`
-per plan for the Markdown and PDF exports, and a compact one for the terminal.
+"""Plans as JSON-ready dicts and as the terminal's compact document, with the labels every
+rendering of a plan shares (the surgeon's report for Markdown and PDF is ``plan_report``, the
+patient's sheet ``patient_sheet``).
 
 Every rendering carries the versions, the unknowns and the intended-use notice; none shows a
 single directive or a numeric score.
@@ -14,23 +15,17 @@ from typing import Any
 
 from tmrplan.model import NervePlan, Option, Plan
 from tmrplan.notice import PAGE_FOOTER
-from tmrplan.render import markdown, text
+from tmrplan.render import text
 from tmrplan.render.document import (
     Block,
     Bullets,
     Document,
-    Heading,
     Item,
     Paragraph,
     Span,
-    Table,
-    cite,
-    fixed,
     flag_line,
-    flag_spans,
     notice_blocks,
     spans,
-    term,
 )
 
 PLAN_FOOTER = PAGE_FOOTER
@@ -53,6 +48,7 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
             "preview_cards": list(plan.preview_cards),
             "ranking": asdict(plan.ranking) if plan.ranking else None,
             "amputation": plan.amputation,
+            "where": plan.where,
             "nerves": [
                 {
                     "nerve": asdict(n.nerve),
@@ -82,6 +78,7 @@ def _option(option: Option) -> dict[str, Any]:
     return {
         "rank": option.rank,
         "donor_nerve": asdict(option.donor_nerve),
+        "donor_parent": asdict(option.donor_parent) if option.donor_parent else None,
         "target_muscle": asdict(option.target_muscle),
         "donor_status": option.donor_status.value,
         "strength_loss_risk": option.strength_loss_risk.value,
@@ -192,7 +189,7 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
             evidence = f"; published: {len(option.evidence)}" if option.evidence else ""
             blocks.append(
                 _line(
-                    f" {mark}{_rank(option):>2}. {_pair(option)}  [donor "
+                    f" {mark}{rank_label(option):>2}. {pair_label(option)}  [donor "
                     f"{option.donor_status.value}; strength-loss risk "
                     f"{option.strength_loss_risk.value}{evidence}]"
                 )
@@ -205,7 +202,7 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
         if options_per_nerve and len(nerve.options) > options_per_nerve:
             hidden = len(nerve.options) - options_per_nerve
             blocks.append(_line(f"     … {hidden} more (use --all or --format json)"))
-        blocks += [_line(f"  {_other_coaptation(e)}") for e in nerve.other_coaptations]
+        blocks += [_line(f"  {other_coaptation_line(e)}") for e in nerve.other_coaptations]
         blocks.append(_line(""))
     if plan.case_flags:
         blocks.append(_line("Case:"))
@@ -215,17 +212,18 @@ def terminal_document(plan: Plan, options_per_nerve: int | None = None) -> Docum
     if plan.unknowns:
         blocks.append(_line("Unknowns:"))
         blocks.append(_bullets([spans(u) for u in plan.unknowns]))
-    blocks.append(_line(_ranking_line(plan)))
-    return Document(_title(plan), tuple(blocks))
+    blocks.append(_line(ranking_line(plan)))
+    return Document(plan_title(plan), tuple(blocks))
 
 
-def _rank(option: Option) -> str:
+def rank_label(option: Option) -> str:
     """``3`` for an option ranked alone, ``3 (=4,5)`` for one tied with options 4 and 5."""
     tied = ",".join(map(str, option.tied_with))
     return f"{option.rank} (={tied})" if tied else str(option.rank)
 
 
-def _ranking_line(plan: Plan) -> str:
+def ranking_line(plan: Plan) -> str:
+    """Which ranking card ordered the options, and how ties and unknowns read."""
     if plan.ranking is None:
         return "Ranking: not recorded."
     return (
@@ -234,162 +232,7 @@ def _ranking_line(plan: Plan) -> str:
     )
 
 
-def to_markdown(plan: Plan, exported_on: date | None = None) -> str:
-    """A Markdown report with every option's basis, for the record (stamped with its date).
-
-    Example:
-        >>> from tmrplan.planning.planner import load_planner
-        >>> from tmrplan.model import Case
-        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
-        >>> to_markdown(plan).splitlines()[0]
-        '# TMR planning options — PREVIEW'
-    """
-    return markdown.to_markdown(plan_document(plan, exported_on))
-
-
-def plan_document(plan: Plan, exported_on: date | None = None) -> Document:
-    """The full report of a plan, the same for the Markdown and the PDF export: the notices,
-    the case, each nerve's options table and every option's basis, then the case flags,
-    alternatives, instructions, risks and unknowns.
-
-    Args:
-        plan: the plan to render.
-        exported_on: the export date, stamped in the case section and on every PDF page.
-
-    Example:
-        >>> from tmrplan.planning.planner import load_planner
-        >>> from tmrplan.model import Case
-        >>> plan = load_planner().plan(Case(("sural nerve",), "transtibial"))
-        >>> doc = plan_document(plan, date(2026, 1, 2))
-        >>> doc.title, doc.created
-        ('TMR planning options: sural nerve (transtibial)', datetime.date(2026, 1, 2))
-    """
-    case = plan.case
-    preview = " — PREVIEW" if plan.is_preview else ""
-    stated = ", ".join(f"{k} = {'yes' if v else 'no'}" for k, v in case.context.items())
-    facts = [
-        ("Nerves: ", ", ".join(case.nerves)),
-        ("Level: ", case.level),
-        *([("Amputated: ", plan.amputation)] if plan.amputation else []),
-        ("Region: ", case.region or "not stated"),
-        ("Side: ", case.side or "not stated"),
-        ("Context: ", stated or "none stated"),
-        ("Shared targets allowed: ", "yes" if case.allow_shared_targets else "no"),
-        ("Knowledge base: ", plan.kb_version),
-        ("Rules: ", plan.rules_version),
-        ("Ranking: ", _ranking_line(plan)),
-        *([("Exported on: ", exported_on.isoformat())] if exported_on else []),
-    ]
-    blocks: list[Block] = [
-        Heading(1, (fixed("TMR planning options" + preview),)),
-        *notice_blocks(plan),
-        Heading(2, (fixed("Case"),)),
-        _bullets([(term(k), Span(v)) for k, v in facts]),
-    ]
-    for nerve in plan.nerves:
-        blocks += _nerve_blocks(nerve)
-    if plan.case_flags:
-        blocks += [
-            Heading(2, (fixed("Case flags"),)),
-            _bullets([tuple(flag_spans(f)) for f in plan.case_flags]),
-        ]
-    for title, entries in (
-        ("Alternatives", plan.alternatives),
-        ("Instructions", plan.instructions),
-        ("Risks", plan.risks),
-    ):
-        if entries:
-            items = []
-            for entry in entries:
-                phase = f" ({entry['phase']})" if entry.get("phase") else ""
-                sources = [tuple(cite(s)) for s in entry.get("sources", ())]
-                items.append(
-                    Item(
-                        (
-                            Span(entry["label"], bold=True),
-                            Span(f"{phase}: {entry.get('text') or ''}"),
-                        ),
-                        _bullets(sources) if sources else None,
-                    )
-                )
-            blocks += [Heading(2, (fixed(title),)), Bullets(tuple(items))]
-    blocks += [
-        Heading(2, (fixed("Unknowns"),)),
-        Bullets(tuple(Item(spans(u)) for u in plan.unknowns), empty="none"),
-    ]
-    stamp = (
-        ("PREVIEW (unapproved rule cards) · " if plan.is_preview else "")
-        + f"TMR planning options · knowledge base {plan.kb_version} · rules {plan.rules_version}"
-        + (f" · exported {exported_on.isoformat()}" if exported_on else "")
-    )
-    return Document(
-        _title(plan), tuple(blocks), stamp=stamp, footer=PLAN_FOOTER, created=exported_on
-    )
-
-
-def _nerve_blocks(nerve: NervePlan) -> list[Block]:
-    assignment = f"option {nerve.assigned_rank}." if nerve.assigned_rank else "none available."
-    blocks: list[Block] = [
-        Heading(2, spans(nerve.nerve.label)),
-        Paragraph(
-            (
-                fixed("Neuroma in the "),
-                Span(nerve.region.label),
-                fixed(f". Conflict-free assignment: {assignment}"),
-            )
-        ),
-        *([Paragraph(spans(matched + "."))] if (matched := match_line(nerve)) else []),
-        Table(
-            (
-                "#",
-                "donor branch → target muscle",
-                "donor status",
-                "strength-loss risk",
-                "evidence",
-                "flags",
-            ),
-            tuple(
-                (
-                    _rank(o),
-                    _pair(o) + ("\n(assigned)" if o.rank == nerve.assigned_rank else ""),
-                    o.donor_status.value,
-                    o.strength_loss_risk.value,
-                    "; ".join(e["evidence_type"] for e in o.evidence) or "anatomy only",
-                    "\n".join(f"{f.rule_id} ({f.severity.value})" for f in o.flags),
-                )
-                for o in nerve.options
-            ),
-            widths=(7, 48, 17, 24, 21, 63),  # mm on A4; "strength-loss" and rule ids stay whole
-        ),
-    ]
-    if nerve.other_coaptations:
-        blocks.append(Bullets(tuple(_evidence_item(e) for e in nerve.other_coaptations)))
-    for o in nerve.options:
-        assigned = " (assigned)" if o.rank == nerve.assigned_rank else ""
-        evidence = [_evidence_item(e) for e in o.evidence]
-        blocks += [
-            Heading(3, (fixed(f"Option {o.rank}{assigned}: "), Span(_pair(o)))),
-            Paragraph(
-                (
-                    term("Ranking keys: "),
-                    Span(
-                        ", ".join(
-                            f"{k} = {'unknown' if v is None else v}" for k, v in o.sort_keys.items()
-                        )
-                    ),
-                )
-            ),
-        ]
-        if o.tied_with:
-            tied = ", ".join(map(str, o.tied_with))
-            blocks.append(Paragraph(spans(f"Tied after every ranking key with option(s) {tied}.")))
-        items = [Item(tuple(flag_spans(f))) for f in o.flags] + evidence
-        if items:
-            blocks.append(Bullets(tuple(items)))
-    return blocks
-
-
-def _other_coaptation(evidence: dict[str, Any]) -> str:
+def other_coaptation_line(evidence: dict[str, Any]) -> str:
     """A published coaptation that is no option (end-to-side to a nerve), in one line."""
     recipient = evidence.get("recipient_nerve")
     to = f" to the {recipient['label']}" if recipient else ""
@@ -399,32 +242,13 @@ def _other_coaptation(evidence: dict[str, Any]) -> str:
     )
 
 
-def _evidence_item(evidence: dict[str, Any]) -> Item:
-    """A published pattern: its label, then what its source states (coaptation, where, in how
-    many, the outcome) and its citations, the primary study first, the review it was read in
-    after it."""
-    if evidence.get("recipient_nerve"):
-        head = (term(_other_coaptation(evidence).capitalize() + ": "), Span(evidence["label"]))
-    else:
-        head = (term(f"Published ({evidence['evidence_type']}): "), Span(evidence["label"]))
-    counted = [f"{evidence[k]} {k}" for k in ("patients", "limbs") if k in evidence]
-    stated = [
-        ("Coaptation: ", evidence["coaptation"]),
-        *([("Where: ", evidence["where"])] if "where" in evidence else []),
-        *([("Studied in: ", ", ".join(counted))] if counted else []),
-        *([("Outcome: ", evidence["outcome"])] if "outcome" in evidence else []),
-    ]
-    lines: list[tuple[Span, ...]] = [(term(k), Span(v)) for k, v in stated]
-    lines += [tuple(cite(s)) for s in evidence["sources"]]
-    lines += [(term("Read in: "), *cite(s)) for s in evidence.get("reported_in", ())]
-    return Item(head, _bullets(lines))
+def plan_title(plan: Plan) -> str:
+    """E.g. ``TMR planning options: median nerve (intact limb: forearm)``."""
+    return f"TMR planning options: {', '.join(plan.case.nerves)} ({plan.where or plan.case.level})"
 
 
-def _title(plan: Plan) -> str:
-    return f"TMR planning options: {', '.join(plan.case.nerves)} ({plan.case.level})"
-
-
-def _pair(option: Option) -> str:
+def pair_label(option: Option) -> str:
+    """``donor branch → target muscle``."""
     return f"{option.donor_nerve.label} → {option.target_muscle.label}"
 
 

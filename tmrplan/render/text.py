@@ -11,6 +11,7 @@ from tmrplan.render.document import (
     Block,
     Bullets,
     Document,
+    Figure,
     Heading,
     Inline,
     PageBreak,
@@ -62,6 +63,8 @@ def _block(block: Block) -> list[str]:
         return [plain(p) for p in block.paragraphs]
     if isinstance(block, PageBreak):
         return [""]
+    if isinstance(block, Figure):
+        return [f"[{block.alt}]"]
     raise TypeError(f"not a block: {block!r}")
 
 

@@ -18,7 +18,8 @@ from tmrplan.planning.donor_loss import ActionLoss, what_is_lost
 from tmrplan.render import drawing
 from tmrplan.render.document import flag_headline
 from tmrplan.render.markdown import inline
-from tmrplan.render.plan import to_json_dict, to_markdown
+from tmrplan.render.plan import to_json_dict
+from tmrplan.render.plan_report import to_markdown
 from tmrplan.ui.amputation_form import amputation_inputs
 from tmrplan.ui.nerve_picker import case_site, nerve_picker
 from tmrplan.ui.resources import planner, record
