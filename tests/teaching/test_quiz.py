@@ -160,3 +160,71 @@ def test_questions_vary_across_seeds(questions: list[Question]) -> None:
 def test_unknown_kind_is_refused_with_the_known_kinds(index: AnatomyIndex) -> None:
     with pytest.raises(UnknownEntityError, match=r"unknown question kind 'supply'.*'supplies'"):
         make_question(index, "supply", random.Random(0))
+
+
+def limbs_of(kb: KnowledgeBase, muscle: URIRef) -> set[URIRef | None]:
+    return {kb.limb_of(r) for r in kb.objects(muscle, TMR.locatedIn)}
+
+
+def test_distractors_are_of_the_answers_kind_and_from_the_same_limb(
+    kb: KnowledgeBase, questions: list[Question]
+) -> None:
+    """Plausible wrong answers (issue 16): a nerve for a nerve, an action for an action, a muscle
+    for a muscle, and from the asked muscle's limb (nearly always: a small hand pool may top up
+    from the rest of the limb's neighbours), so none is wrong at a glance."""
+    near = total = 0
+    for q in questions:
+        answer = entity(kb, q.answer)
+        wrong = [entity(kb, c) for c in q.choices if c != q.answer]
+        assert all(kb.type_of(w) == kb.type_of(answer) for w in wrong) or q.kind == "supplies", q
+        if q.kind == "supplies":
+            (label,) = parse(r"Which of these nerves supplies the (.+)\?", q.prompt)
+            limbs = limbs_of(kb, entity(kb, label))
+            assert all(kb.is_a(w, TMR.MixedNerve) for w in wrong), q
+            hits = [
+                any(limbs & limbs_of(kb, m) for m in kb.objects(w, TMR.innervates))
+                or any(
+                    limbs & limbs_of(kb, m)
+                    for b in kb.subjects(TMR.branchOf, w)
+                    for m in kb.objects(b, TMR.innervates)
+                )
+                for w in wrong
+            ]
+        elif q.kind == "lost_if_used":
+            *_, label = parse(
+                r"Using the (.+) as a TMR donor .* denervates the (.+)\. .*", q.prompt
+            )
+            limbs = limbs_of(kb, entity(kb, label))
+            hits = [
+                any(limbs & limbs_of(kb, m) for m in kb.subjects(TMR.performs, w)) for w in wrong
+            ]
+        else:
+            limbs = limbs_of(kb, answer)
+            hits = [bool(limbs & limbs_of(kb, w)) for w in wrong]
+        near += sum(hits)
+        total += len(hits)
+    assert near / total > 0.95, f"{near} of {total} distractors from the asked muscle's limb"
+
+
+def test_an_action_question_offers_other_actions_at_the_same_joint_first(
+    kb: KnowledgeBase, questions: list[Question]
+) -> None:
+    """'Flexion of the knee' beside 'extension of the knee', not a toe's action for a thigh
+    muscle: when the muscle's joints have other actions, at least one is offered."""
+    checked = 0
+    for q in of_kind(questions, "lost_if_used"):
+        *_, label = parse(r"Using the (.+) as a TMR donor .* denervates the (.+)\. .*", q.prompt)
+        muscle = entity(kb, label)
+        performed = set(kb.objects(muscle, TMR.performs))
+        joints = {j for a in performed for j in kb.objects(a, TMR.atJoint)}
+        same_joint = {
+            a
+            for a in kb.entities(TMR.Action)
+            if a not in performed
+            and kb.subjects(TMR.performs, a)
+            and joints & set(kb.objects(a, TMR.atJoint))
+        }
+        if same_joint:
+            checked += 1
+            assert {entity(kb, c) for c in q.choices} & same_joint, q
+    assert checked > 30

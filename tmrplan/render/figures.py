@@ -6,31 +6,29 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from rdflib import URIRef
 
 from tmrplan.knowledge.kb import KnowledgeBase
 from tmrplan.planning.amputation import MuscleStatus
 from tmrplan.planning.donor_loss import ActionLoss
 
-# Left to right along the teaching path: root → plexus → nerve → branch → muscle → action → joint.
-_LAYER = {
-    "SpinalRoot": 0,
-    "PlexusPart": 1,
-    "MixedNerve": 2,
-    "CutaneousNerve": 2,
-    "MotorBranch": 3,
-    "Muscle": 4,
-    "Action": 5,
-    "Joint": 6,
-}
-_OTHER_LAYER = 7
 # Fill colours are a second cue only: every node also prints its type or state in words.
 _FILL = ["#e8eef7", "#e3f0e8", "#f7efe0", "#f3e6ef", "#e6e6f3", "#eef3e0", "#f0e4e0", "#ececec"]
+# Edge colours by relation, a second cue beside the words: each relation is written on its edges
+# (once per fan of edges sharing an end) and in the legend.
+_EDGE_COLOURS = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#ff7f0e", "#393b79", "#637939", "#843c39", "#7b4173",
+]  # fmt: skip
+_STYLES: list[Literal["-", "--", "-.", ":"]] = ["-", "--", "-.", ":"]
 _STATUS_MARK = {
     MuscleStatus.ABSENT: ("x", "#9a9a9a"),
     MuscleStatus.REDUNDANT: ("o", "#2f6f9f"),
@@ -45,62 +43,164 @@ def _wrap(text: str, width: int = 22) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def neighbourhood_figure(kb: KnowledgeBase, view: nx.MultiDiGraph, focus: URIRef) -> Figure:
-    """The neighbourhood view laid out in layers along the root-to-joint path.
+def _wrap_words(text: str, width: int) -> str:
+    """Wrapped between words only: "carpometacarpal" stays whole, its box a little wider."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def neighbourhood_figure(view: nx.MultiDiGraph) -> Figure:
+    """A drawable neighbourhood (``tmrplan.teaching.views.drawable``) in columns along the
+    root-to-joint path, kinds and relations in words, with a legend of the relations.
+
+    Edges that fan out from one box along one relation carry one label between them
+    ("spinal root (6)"), not one each, so labels do not pile up on each other.
 
     Example:
         >>> from tmrplan.knowledge.kb import load_knowledge_base
-        >>> from tmrplan.teaching.views import neighbourhood
+        >>> from tmrplan.teaching.views import drawable, neighbourhood
         >>> from tmrplan.knowledge.vocab import TMR
         >>> kb = load_knowledge_base()
-        >>> figure = neighbourhood_figure(kb, neighbourhood(kb, TMR.Deltoid, 1), TMR.Deltoid)
-        >>> to_svg(figure).startswith(b"<?xml")
+        >>> graph, _ = drawable(kb, neighbourhood(kb, TMR.Deltoid, 1), TMR.Deltoid)
+        >>> to_svg(neighbourhood_figure(graph)).startswith(b"<?xml")
         True
     """
-    layers: dict[int, list[URIRef]] = {}
+    columns: dict[int, list[object]] = {}
     for node in view.nodes:
-        layer = _LAYER.get(view.nodes[node].get("type", ""), _OTHER_LAYER)
-        layers.setdefault(layer, []).append(node)
-    position: dict[URIRef, tuple[float, float]] = {}
-    for column, layer in enumerate(sorted(layers)):
-        members = sorted(layers[layer], key=kb.label)
+        columns.setdefault(view.nodes[node]["column"], []).append(node)
+    # Positions are in inches of the figure, so a box keeps its size whatever the graph's size.
+    position: dict[object, tuple[float, float]] = {}
+    for index, column in enumerate(sorted(columns)):
+        members = sorted(columns[column], key=lambda n: _row_order(view, n))
         for row, node in enumerate(members):
-            position[node] = (column * 3.2, -(row - (len(members) - 1) / 2) * 1.2)
-    tallest = max((len(m) for m in layers.values()), default=1)
-    figure = Figure(figsize=(max(6.0, 2.4 * len(layers)), max(3.0, 0.75 * tallest)))
+            position[node] = (index * _COLUMN_STEP, -(row - (len(members) - 1) / 2) * _ROW_STEP)
+    tallest = max((len(m) for m in columns.values()), default=1)
+    relations = sorted({data["relation"] for *_, data in view.edges(data=True)})
+    style = {
+        relation: (_EDGE_COLOURS[i % len(_EDGE_COLOURS)], _STYLES[i % len(_STYLES)])
+        for i, relation in enumerate(relations)
+    }
+    width = max(4.0, _COLUMN_STEP * len(columns) + 0.6)
+    figure = Figure(figsize=(width, _ROW_STEP * tallest + 0.4))
     axes = figure.subplots()
+    figure.subplots_adjust(left=0, right=1, top=1, bottom=0)
     axes.set_axis_off()
-    for u, v, key in view.edges(keys=True):
+    for u, v, data in view.edges(data=True):
         (x0, y0), (x1, y1) = position[u], position[v]
+        colour, line = style[data["relation"]]
         axes.annotate(
             "",
             xy=(x1, y1),
             xytext=(x0, y0),
-            arrowprops={"arrowstyle": "->", "color": "#777777", "shrinkA": 28, "shrinkB": 28},
+            arrowprops={
+                "arrowstyle": "->",
+                "color": colour,
+                "linestyle": line,
+                "linewidth": 0.8,
+                "alpha": 0.8,
+                "shrinkA": 30,
+                "shrinkB": 30,
+                # Boxes in one column: bow the edge out so it does not run through its neighbours.
+                "connectionstyle": "arc3,rad=0.4" if x0 == x1 else "arc3,rad=0",
+            },
         )
-        axes.text(
-            (x0 + x1) / 2, (y0 + y1) / 2, key, fontsize=6, color="#555555", ha="center", va="center"
-        )
-    for node, (x, y) in position.items():
-        kind = view.nodes[node].get("type", "")
-        layer = _LAYER.get(kind, _OTHER_LAYER)
+    labels = _edge_labels(view, position)
+    # Past a few dozen fans the labels cover the boxes: the legend alone names the relations.
+    if len(labels) > _MAX_EDGE_LABELS:
+        labels = []
+    placed: list[tuple[float, float]] = []
+    for (x, y), text, relation in labels:
+        while any(abs(x - px) < 0.6 and abs(y - py) < 0.26 for px, py in placed):
+            y -= 0.27  # a label never sits on another one
+        placed.append((x, y))
         axes.text(
             x,
             y,
-            f"{_wrap(kb.label(node))}\n({kind})",
+            _wrap_words(text, 12),
+            fontsize=7.5,
+            color=style[relation][0],
             ha="center",
             va="center",
-            fontsize=7,
-            fontweight="bold" if node == focus else "normal",
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+        )
+    for node, (x, y) in position.items():
+        data = view.nodes[node]
+        focus, grouped = data.get("focus", False), "members" in data
+        caption = "(collapsed into one box)" if grouped else f"({data['kind']})"
+        axes.text(
+            x,
+            y,
+            f"{_wrap_words(data['label'], 13)}\n{_wrap_words(caption, 14)}",
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold" if focus else "normal",
             bbox={
-                "boxstyle": "round,pad=0.4",
-                "facecolor": _FILL[layer],
-                "edgecolor": "black" if node == focus else "#888888",
-                "linewidth": 2.0 if node == focus else 0.6,
+                "boxstyle": "round,pad=0.35",
+                "facecolor": _FILL[min(data["column"], len(_FILL) - 1)],
+                "edgecolor": "black" if focus else "#888888",
+                "linewidth": 2.0 if focus else 0.6,
+                "linestyle": "--" if grouped else "-",
             },
         )
-    _frame(axes, position.values())
+    if relations:
+        handles = [
+            Line2D([], [], color=style[r][0], linestyle=style[r][1], linewidth=1.2)
+            for r in relations
+        ]
+        axes.legend(
+            handles,
+            relations,
+            title="relations",
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(max(1, int(width // 2.2)), len(relations)),
+            fontsize=9,
+            title_fontsize=9,
+            frameon=False,
+        )
+    # One data unit is one inch: the limits are the figure's own size around the boxes.
+    top = _ROW_STEP * (tallest - 1) / 2 + 0.2 + _ROW_STEP / 2
+    margin = (width - _COLUMN_STEP * (len(columns) - 1)) / 2
+    axes.set_xlim(-margin, width - margin)
+    axes.set_ylim(top - (_ROW_STEP * tallest + 0.4), top)
     return figure
+
+
+_COLUMN_STEP = 1.7  # inches between columns
+_ROW_STEP = 1.2  # inches between boxes in a column
+_MAX_EDGE_LABELS = 30
+
+
+def _row_order(view: nx.MultiDiGraph, node: object) -> tuple[str, bool, str]:
+    data = view.nodes[node]
+    return (data["kind"], "members" in data, data["label"])
+
+
+def _edge_labels(
+    view: nx.MultiDiGraph, position: dict[object, tuple[float, float]]
+) -> list[tuple[tuple[float, float], str, str]]:
+    """One label per fan of edges: edges of one relation sharing a box are labelled once, near
+    that box, with their number (the larger fan wins when an edge belongs to two)."""
+    fans: dict[tuple[object, str, str], list[object]] = defaultdict(list)
+    for u, v, data in view.edges(data=True):
+        fans[(u, "out", data["relation"])].append(v)
+        fans[(v, "in", data["relation"])].append(u)
+    done: set[tuple[object, object, str]] = set()
+    labels = []
+    for (shared, way, relation), others in sorted(
+        fans.items(), key=lambda item: (-len(item[1]), str(item[0][0]), item[0][1], item[0][2])
+    ):
+        edges = {(shared, o, relation) if way == "out" else (o, shared, relation) for o in others}
+        if edges <= done:
+            continue
+        done |= edges
+        (sx, sy), ends = position[shared], [position[o] for o in others]
+        cx, cy = sum(x for x, _ in ends) / len(ends), sum(y for _, y in ends) / len(ends)
+        # Half a column from the shared box: in the gap between columns, not on a box.
+        share = 0.5 if len(others) == 1 or abs(cx - sx) < 1e-9 else _COLUMN_STEP / 2 / abs(cx - sx)
+        text = relation if len(others) == 1 else f"{relation} ({len(others)})"
+        labels.append(((sx + (cx - sx) * share, sy + (cy - sy) * share), text, relation))
+    return labels
 
 
 def loss_figure(branch_label: str, muscle_label: str, losses: Sequence[ActionLoss]) -> Figure:

@@ -83,8 +83,12 @@ def _supplies(index: AnatomyIndex, rng: random.Random) -> Draft:
     for nerve in [*kb.subjects(TMR.innervates, muscle), *answers[muscle]]:
         related |= nx.descendants(tree, nerve) | nx.ancestors(tree, nerve)
     others = sorted({n for m in muscles for n in answers[m]} - related, key=kb.label)
-    limb_nerves = {n for m in _same_limb(kb, muscle, muscles) for n in answers[m]}
-    near = [n for n in others if n in limb_nerves]
+    # Nearest first: nerves of muscles in the same region, then an adjacent one, then the limb,
+    # so "the axillary nerve" is not offered for a lumbrical of the hand.
+    tiers = [
+        [n for n in others if n in {x for m in ring for x in answers[m]}]
+        for ring in _rings(index, muscle, muscles)
+    ]
     supply = [
         f"the {kb.label(b)} (from the {', '.join(map(kb.label, _named_above(kb, b)))})"
         for b in _branches(kb, muscle)
@@ -93,7 +97,7 @@ def _supplies(index: AnatomyIndex, rng: random.Random) -> Draft:
     return (
         f"Which of these nerves supplies the {kb.label(muscle)}?",
         answer,
-        _distractors(rng, near, others),
+        _distractors(rng, [*tiers, others]),
         f"Supply of the {kb.label(muscle)}: {'; '.join(supply)}. One path up from the "
         f"{kb.label(answer)}: {path}. None of the other choices lies on a nerve path to it.",
         [muscle, *kb.subjects(TMR.innervates, muscle)],
@@ -109,8 +113,14 @@ def _lost_if_used(index: AnatomyIndex, rng: random.Random) -> Draft:
     action = rng.choice(performed)
     # Only actions some muscle performs: "extension of the trunk" has no mover in the graph.
     others = [a for a in kb.entities(TMR.Action) if index.movers.get(a) and a not in performed]
-    near_muscles = set(_same_limb(kb, muscle, kb.entities(TMR.Muscle)))
-    near = [a for a in others if index.movers[a] & near_muscles]
+    # Nearest first: another action at a joint this muscle moves ("flexion of the knee" beside
+    # "extension of the knee"), then actions of muscles in its region, an adjacent one, its limb.
+    joints = {j for a in performed for j in kb.objects(a, TMR.atJoint)}
+    tiers = [[a for a in others if joints & set(kb.objects(a, TMR.atJoint))]]
+    tiers += [
+        [a for a in others if index.movers[a] & set(ring)]
+        for ring in _rings(index, muscle, kb.entities(TMR.Muscle))
+    ]
     case = Case(tuple(map(kb.label, _named_nerves(kb, muscle))), "none", _region_id(kb, muscle))
     loss = {x.action: x for x in what_is_lost(index, case, branch, muscle)}[kb.label(action)]
     # A whole muscle whose supply is recorded on its heads comes back with no nerves listed.
@@ -122,7 +132,7 @@ def _lost_if_used(index: AnatomyIndex, rng: random.Random) -> Draft:
         f"Using the {kb.label(branch)} as a TMR donor in an intact limb denervates the "
         f"{kb.label(muscle)}. Which of these actions loses a contributor?",
         action,
-        _distractors(rng, near, others),
+        _distractors(rng, [*tiers, others]),
         f"Role of the {kb.label(muscle)} in {loss.action}: {loss.role}; using its branch gives "
         "that contribution up. "
         + (f"Still performed by {still}." if still else "No other muscle performs it."),
@@ -152,18 +162,39 @@ def _redundant(index: AnatomyIndex, rng: random.Random) -> Draft:
         f"After {kb.label(level)}, which of these muscles' motor branches is a redundant donor "
         "(the muscle remains, but every action it performs is already lost)?",
         muscle,
-        _distractors(rng, near, _same_limb(kb, muscle, working) or working),
+        _distractors(rng, [near, _same_limb(kb, muscle, working), working]),
         f"After {kb.label(level)}, every action of the {kb.label(muscle)} is lost although the "
         f"muscle remains: {'; '.join(reasons)}. Each other choice keeps at least one action.",
         [muscle, level],
     )
 
 
-def _distractors(rng: random.Random, near: list[URIRef], rest: list[URIRef]) -> list[URIRef]:
-    """Three items (fewer if the pools are small), from ``near`` first, topped up from ``rest``."""
-    chosen = rng.sample(near, min(3, len(near)))
-    more = [x for x in rest if x not in chosen]
-    return chosen + rng.sample(more, min(3 - len(chosen), len(more)))
+def _distractors(rng: random.Random, tiers: list[list[URIRef]]) -> list[URIRef]:
+    """Three items (fewer if the pools are small): from the first tier first, each later tier
+    topping up what the earlier ones could not give."""
+    chosen: list[URIRef] = []
+    for tier in tiers:
+        more = sorted(set(tier) - set(chosen), key=tier.index)
+        chosen += rng.sample(more, min(3 - len(chosen), len(more)))
+        if len(chosen) == 3:
+            break
+    return chosen
+
+
+def _rings(index: AnatomyIndex, muscle: URIRef, muscles: list[URIRef]) -> list[list[URIRef]]:
+    """``muscles`` in rings around ``muscle``: in its region, acting on one of its joints, in an
+    adjacent region, in its limb."""
+    kb = index.kb
+    regions = kb.objects(muscle, TMR.locatedIn)
+    same = {r for region in regions for r in index.around(region)}
+    adjacent = {r for region in regions for r in index.adjacent(region)} - same
+    joints = set(kb.objects(muscle, TMR.actsOn))
+
+    def within(area: set[URIRef]) -> list[URIRef]:
+        return [m for m in muscles if set(kb.objects(m, TMR.locatedIn)) & area]
+
+    sharing = [m for m in muscles if set(kb.objects(m, TMR.actsOn)) & joints]
+    return [within(same), sharing, within(adjacent), _same_limb(kb, muscle, muscles)]
 
 
 def _quiz_muscles(kb: KnowledgeBase) -> list[URIRef]:

@@ -1,4 +1,5 @@
-"""Explore page (educators): search, neighbourhood figure with list fallback, paths, level view,
+"""Explore page (educators): search, a neighbourhood figure at any depth (with what it collapsed)
+and the same as a list, root-to-joint paths for muscles and nerves, level view,
 and a quiz mode. No patient inputs anywhere on this page."""
 
 from __future__ import annotations
@@ -9,9 +10,19 @@ from rdflib import URIRef
 
 from tmrplan.knowledge.describe import describe
 from tmrplan.knowledge.kb import local_name
+from tmrplan.knowledge.vocab import TMR
 from tmrplan.planning.amputation import muscles_of_level_limb
 from tmrplan.render.figures import level_figure, neighbourhood_figure
-from tmrplan.teaching.views import neighbourhood, root_to_joint_paths, to_dot
+from tmrplan.teaching.views import (
+    drawable,
+    kind_label,
+    neighbourhood,
+    paths_from_roots,
+    paths_to_joints,
+    relation_label,
+    root_to_joint_paths,
+    to_dot,
+)
 from tmrplan.ui import quiz_view
 from tmrplan.ui.resources import planner
 from tmrplan.ui.widgets import bullet_list, md, show_figure, source_line
@@ -42,38 +53,52 @@ def structure_view() -> None:
     entity = labels[st.selectbox("Matches", list(labels), key="explore_choice")]
     data = describe(kb, entity)
     st.subheader(md(data["label"]))
-    st.write(f"Type: {md(data['type'])} · evidence: {md(data['evidence_basis'])}")
+    st.write(f"Type: {md(kind_label(kb, data['type']))} · evidence: {md(data['evidence_basis'])}")
     if data.get("alt_labels"):
         st.write("Also called: " + md(", ".join(data["alt_labels"])))
-    left, right = st.columns([1, 3])
-    depth = left.slider("Depth", 1, 3, 1, key="explore_depth")
-    relations = sorted({k for _, _, k in kb.anatomy.edges(keys=True)})
-    chosen = right.multiselect("Relations", relations, default=relations, key="explore_relations")
+    # Stacked, not side by side: fourteen relation chips need the full width on a tablet.
+    depth = st.slider("Depth", 1, 3, 1, key="explore_depth")
+    relations = sorted({k for _, _, k in kb.anatomy.edges(keys=True)}, key=relation_order)
+    chosen = st.multiselect(
+        "Relations",
+        relations,
+        default=relations,
+        format_func=lambda key: relation_label(kb, key),
+        key="explore_relations",
+    )
     view = neighbourhood(kb, entity, depth, chosen)
     show_neighbourhood(entity, view)
-    if data["type"] == "Muscle":
-        st.subheader("Root → plexus → nerve → branch → muscle → action → joint")
-        bullet_list(md(" → ".join(path)) for path in root_to_joint_paths(kb, entity))
+    show_paths(entity)
     st.subheader("Sources")
     bullet_list(source_line(source) for source in data["sources"])
 
 
+def relation_order(key: str) -> str:
+    """Relations in the order of their words, as the list shows them."""
+    return relation_label(planner().kb, key)
+
+
 def show_neighbourhood(entity: URIRef, view: nx.MultiDiGraph) -> None:
-    """The figure (with SVG, PNG and DOT downloads) and the same edges as a table."""
+    """The figure at any depth (kinds that do not fit collapsed, and said so), with SVG, PNG and
+    DOT downloads, and the same edges as a table."""
     kb = planner().kb
     stem = local_name(entity)
-    # Past about sixty boxes a drawn figure stops teaching anything; the list still has them.
-    if view.number_of_nodes() > 60:
-        st.write(
-            f"{view.number_of_nodes()} structures: too many to draw; the list below has them all."
+    graph, collapsed = drawable(kb, view, entity)
+    show_figure(
+        neighbourhood_figure(graph),
+        stem,
+        key="explore_figure",
+        alt=f"Neighbourhood of {kb.label(entity)}",
+    )
+    if collapsed:
+        drawn = graph.number_of_nodes() - len(collapsed)
+        st.caption(
+            f"{view.number_of_nodes()} structures; {drawn} drawn one by one. "
+            + md("; ".join(c.sentence() for c in collapsed))
+            + ". The list below has every structure."
         )
-    else:
-        show_figure(
-            neighbourhood_figure(kb, view, entity),
-            stem,
-            key="explore_figure",
-            alt=f"Neighbourhood of {kb.label(entity)}",
-        )
+        with st.expander("What the collapsed boxes hold", key="explore_collapsed"):
+            bullet_list(f"**{md(c.sentence())}**: {md(', '.join(c.members))}" for c in collapsed)
     st.download_button(
         "Download DOT (Graphviz)",
         to_dot(kb, view, entity),
@@ -84,12 +109,46 @@ def show_neighbourhood(entity: URIRef, view: nx.MultiDiGraph) -> None:
     st.write("The same, as a list:")
     st.dataframe(
         [
-            {"from": kb.label(u), "relation": k, "to": kb.label(v)}
+            {"from": kb.label(u), "relation": relation_label(kb, k), "to": kb.label(v)}
             for u, v, k in view.edges(keys=True)
         ],
         hide_index=True,
         key="explore_edges",
     )
+
+
+PATH_HEADING = "Root → plexus → nerve → branch → muscle → action → joint"
+SHOWN_PATHS = 12  # longer lists open on request
+
+
+def show_paths(entity: URIRef) -> None:
+    """The teaching paths: for a muscle every root-to-joint path; for a nerve every path from
+    each of its roots down to it, and from it down to each muscle, action and joint."""
+    kb = planner().kb
+    if kb.is_a(entity, TMR.Muscle):
+        st.subheader(PATH_HEADING)
+        path_list(root_to_joint_paths(kb, entity), "paths", "explore_paths")
+    elif kb.is_a(entity, TMR.Nerve):
+        ups = [[kb.label(n) for n in path] for path in paths_from_roots(kb, entity)]
+        downs = [[kb.label(n) for n in path] for path in paths_to_joints(kb, entity)]
+        st.subheader(PATH_HEADING)
+        name = kb.label(entity)
+        st.write(f"From each root the {md(name)} carries ({len(ups)}):")
+        path_list(ups, "paths from the roots", "explore_paths_up")
+        if downs:
+            st.write(f"And on from the {md(name)} to each muscle, action and joint ({len(downs)}):")
+            path_list(downs, "paths to the joints", "explore_paths_down")
+        else:
+            st.write(f"The {md(name)} supplies no muscle in the knowledge base.")
+
+
+def path_list(paths: list[list[str]], what: str, key: str) -> None:
+    """Paths as arrows, the first ``SHOWN_PATHS`` shown and the rest behind "N more"."""
+    lines = [md(" → ".join(path)) for path in paths]
+    bullet_list(lines[:SHOWN_PATHS])
+    if len(lines) > SHOWN_PATHS:
+        with st.expander(f"{len(lines) - SHOWN_PATHS} more {what}", key=key):
+            bullet_list(lines[SHOWN_PATHS:])
 
 
 def level_view() -> None:
@@ -110,7 +169,9 @@ def level_view() -> None:
         key="level_figure",
         alt=f"Muscles of the limb at {kb.label(level)}, by status",
     )
-    columns = st.columns(len(groups))
-    for column, (status, members) in zip(columns, groups.items(), strict=True):
-        column.write(f"**{status.value}** ({len(members)})")
-        column.markdown("\n".join(f"- {md(kb.label(m))}" for m in members) or "none")
+    # Blocks that wrap onto new rows, not fixed columns: five columns are too narrow on a tablet.
+    row = st.container(horizontal=True, gap="medium")
+    for status, members in groups.items():
+        block = row.container(width=230)
+        block.write(f"**{status.value}** ({len(members)})")
+        block.markdown("\n".join(f"- {md(kb.label(m))}" for m in members) or "none")

@@ -59,9 +59,27 @@ def render() -> None:
 
 
 def show_answer(question: Question, given: str) -> None:
-    """Right or wrong in words, the correct answer, why, and the sources behind it."""
-    verdict = "Right" if given == question.answer else f"Not quite: you chose {md(given)}"
+    """Right or wrong in words, every choice marked (the right answer and the one chosen), why,
+    and the sources behind it."""
+    right = given == question.answer
+    verdict = "Right" if right else f"Not quite: you chose {md(given)}"
     st.markdown(f"**{verdict}.** The answer is **{md(question.answer)}**.")
-    st.write(md(question.explanation))
+    bullet_list(choice_marks(question, given))
+    st.markdown(f"**Why:** {md(question.explanation)}")
     st.write("Sources:")
     bullet_list(source_line(source) for source in question.sources)
+
+
+def choice_marks(question: Question, given: str) -> list[str]:
+    """Each choice as a Markdown line, the right answer and the chosen one marked in words (the
+    ticks and crosses are a second cue, not the only one)."""
+    lines = []
+    for choice in question.choices:
+        if choice == question.answer:
+            mark = "✔ **" + md(choice) + "**: the right answer"
+            lines.append(mark + (", your answer" if choice == given else ""))
+        elif choice == given:
+            lines.append(f"✘ {md(choice)}: your answer, not right")
+        else:
+            lines.append(f"{md(choice)}: not right")
+    return lines
