@@ -48,31 +48,53 @@ def all_text(app: AppTest) -> str:
 
 def test_plan_page_plans_a_multi_nerve_case() -> None:
     app = plan_case(open_page("plan"), "transhumeral", ["median nerve", "ulnar nerve"])
-    assert [h.value for h in app.subheader][:2] == ["median nerve", "ulnar nerve"]
-    text = all_text(app)
-    assert "conflict-free assignment: option 1" in text
-    for section in ("Alternatives to TMR", "Risks to discuss", "Instructions", "Unknowns"):
+    # The summary first (issue 16), then each nerve.
+    assert [h.value for h in app.subheader][:3] == ["Summary", "median nerve", "ulnar nerve"]
+    text = all_text(app).replace("\\", "")
+    assert "transhumeral amputation; neuroma nerves: median nerve, ulnar nerve" in text
+    assert "| neuroma nerve | assigned option |" in text
+    assert "from the musculocutaneous nerve" in text  # the donor's parent nerve
+    assert "assigned (no donor used twice): option 1" in text
+    for section in (
+        "Alternatives to TMR",
+        "Risks to discuss",
+        "What the patient is told",
+        "Unknowns",
+    ):
         assert section in text
     assert "side (left or right) not stated" in text
     basis = [e.label for e in app.expander if e.label.startswith("Basis of option 1 (assigned)")]
     assert len(basis) == 2
     labels = {b.label for b in app.get("download_button")}
-    assert labels >= {"Download PDF", "Download Markdown", "Download JSON"}
+    assert labels >= {"Download PDF", "Download Markdown", "Download JSON", "Patient sheet (PDF)"}
 
 
-def test_a_basis_opens_to_flags_facts_sources_and_what_is_lost() -> None:
+def test_top_options_are_open_and_the_rest_wait_behind_n_more() -> None:
     app = plan_case(open_page("plan"), "transhumeral", ["median nerve"])
-    closed = all_text(app)
-    assert "Ranking keys" not in closed  # closed options are not drawn at all
-    app.session_state["basis_MedianNerve_1"] = True
-    app.run()
-    assert not app.exception
+    plan = app.session_state["plan"]
+    rest = len(plan.nerves[0].options) - 3
     text = all_text(app)
     assert "**Ranking keys**" in text and "Facts that fired it" in text
     assert "What is lost with this donor" in text
     assert "journal article · case series" in text  # each evidence source with its kind
-    assert len(app.get("image")) == 1  # the what-is-lost diagram
+    assert len(app.get("image")) == 3  # the what-is-lost diagrams of the three open options
+    assert "Basis of option 4" not in text  # the rest is not drawn at all
+    more = app.toggle(key="more_MedianNerve")
+    assert more.label == f"{rest} more option(s)"
+    more.set_value(True).run()
+    assert not app.exception
+    assert "Basis of option 4" in all_text(app)
+    app.session_state["basis_MedianNerve_1"] = False  # a closed basis costs nothing
+    app.run()
+    assert len(app.get("image")) == 2
     assert {"Download SVG", "Download PNG"} <= {b.label for b in app.get("download_button")}
+
+
+def test_stated_context_says_whether_it_changed_the_ranking() -> None:
+    app = open_page("plan")
+    app.session_state["ctx_strength_needs"] = "yes"
+    app = plan_case(app, "transradial", ["median nerve"])
+    assert "The context you stated (strength_needs = yes)" in all_text(app).replace("\\", "")
 
 
 def test_a_diagram_that_cannot_be_drawn_leaves_the_basis_and_says_so(

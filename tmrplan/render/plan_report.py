@@ -152,7 +152,7 @@ def _summary(plan: Plan, exported_on: date | None) -> list[Block]:
         Heading(3, (fixed("Assigned option per nerve (no donor used twice)"),)),
         Table(
             ("neuroma nerve", "assigned option", "status · risk · evidence", "warnings"),
-            tuple(_assignment_row(n) for n in plan.nerves),
+            tuple(assignment_row(n) for n in plan.nerves),
             widths=(34, 60, 38, 48),
         ),
         Heading(3, (fixed("Unknowns"),)),
@@ -188,7 +188,9 @@ def _short_notice(plan: Plan) -> list[tuple[Span, ...]]:
     return paragraphs
 
 
-def _assignment_row(nerve: NervePlan) -> tuple[str, ...]:
+def assignment_row(nerve: NervePlan) -> tuple[str, ...]:
+    """A nerve's row of the summary: the nerve, its assigned option (donor from its nerve →
+    target), status · risk · evidence, and the option's warnings in words."""
     option = assigned(nerve)
     if option is None:
         reason = "no option" if not nerve.options else "none left that another nerve does not take"

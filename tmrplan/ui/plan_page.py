@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from functools import partial
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from tmrplan.errors import TmrplanError
 from tmrplan.knowledge.describe import describe_source
@@ -14,12 +18,23 @@ from tmrplan.knowledge.kb import local_name
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Option, Plan
 from tmrplan.notice import NOTICE, preview_notice
-from tmrplan.planning.donor_loss import ActionLoss, what_is_lost
+from tmrplan.planning.donor_loss import ActionLoss, option_loss, what_is_lost
 from tmrplan.render import drawing
-from tmrplan.render.document import flag_headline
+from tmrplan.render.document import Document, flag_headline
 from tmrplan.render.markdown import inline
-from tmrplan.render.plan import to_json_dict
-from tmrplan.render.plan_report import to_markdown
+from tmrplan.render.markdown import to_markdown as render_markdown
+from tmrplan.render.patient_sheet import patient_document
+from tmrplan.render.plan import match_line, other_coaptation_line, rank_label, to_json_dict
+from tmrplan.render.plan_report import (
+    TOP_OPTIONS,
+    assignment_row,
+    case_in_words,
+    donor_words,
+    evidence_words,
+    flag_in_words,
+    to_markdown,
+    warning_words,
+)
 from tmrplan.ui.amputation_form import amputation_inputs
 from tmrplan.ui.nerve_picker import case_site, nerve_picker
 from tmrplan.ui.resources import planner, record
@@ -39,6 +54,7 @@ def render() -> None:
             made = planner().plan(case)
             st.session_state["plan"] = made
             st.session_state["plan_seconds"] = time.perf_counter() - started
+            st.session_state["scroll_to_summary"] = True
             record_plan(made)
         except TmrplanError as error:
             st.session_state.pop("plan", None)
@@ -86,9 +102,18 @@ def case_form() -> Case | None:
     a typed name where the case says the neuroma is (:mod:`tmrplan.ui.nerve_picker`)."""
     kb = planner().kb
     level_column, region_column, _ = st.columns([1, 1, 1])
-    level = level_column.selectbox("Amputation level", LEVEL_IDS, index=1, key="level")
+    level = level_column.selectbox(
+        "Amputation level (type AKA, BKA, above elbow, finger …)",
+        LEVEL_IDS,
+        index=1,
+        format_func=level_words,
+        key="level",
+    )
     region = region_column.selectbox(
-        "Region (intact limb only)", ["", *sorted(kb.region_ids)], key="region"
+        "Region (intact limb only)",
+        ["", *sorted(kb.region_ids, key=lambda r: kb.label(kb.region_ids[r]))],
+        format_func=lambda r: kb.label(kb.region_ids[r]) if r else "",
+        key="region",
     )
     amputation = amputation_inputs(level)
     nerves = nerve_picker(case_site(level, region or None, amputation))
@@ -117,8 +142,21 @@ def case_form() -> Case | None:
     )
 
 
+def level_words(level_id: str) -> str:
+    """A level as surgeons name it: its label and synonyms ("transfemoral amputation (above-knee
+    amputation, AKA)"); ``none`` is an intact limb."""
+    if level_id == "none":
+        return "none: intact limb (no amputation)"
+    kb = planner().kb
+    level = kb.level_ids[level_id]
+    synonyms = kb.alt_labels.get(level, [])
+    return kb.label(level) + (f" ({', '.join(synonyms)})" if synonyms else "")
+
+
 def show_plan(plan: Plan) -> None:
-    """Each nerve's options, then case flags, alternatives, risks, instructions, unknowns, exports."""
+    """The summary first (case warnings, each nerve's assigned option), then each nerve's top
+    options with the rest behind "N more", then alternatives, risks, instructions, unknowns and
+    the exports."""
     st.caption(
         f"Knowledge base {md(plan.kb_version)} · rules {md(plan.rules_version)} · "
         f"planned in {st.session_state.get('plan_seconds', 0) * 1000:.0f} ms"
@@ -126,79 +164,129 @@ def show_plan(plan: Plan) -> None:
     if preview := preview_notice(plan):
         st.error(md(preview), icon=":material/warning:")
     st.info(plan.notice)
-    if plan.amputation:  # the rays and level in words, as the PDF and the Markdown say them
-        st.write(f"**Amputated:** {md(plan.case.level)}; {md(plan.amputation)}")
+    show_summary(plan)
     for nerve in plan.nerves:
         show_nerve(plan, nerve)
-    if plan.case_flags:
-        st.subheader("Case")
-        bullet_list(_flag_text(flag) for flag in plan.case_flags)
     for title, items in (
         ("Alternatives to TMR", plan.alternatives),
         ("Risks to discuss", plan.risks),
     ):
         st.subheader(title)
         bullet_list(f"**{md(i['label'])}**: {md(i.get('text') or '')}" for i in items)
-    st.subheader("Instructions")
-    order = ["before surgery", "during surgery", "after surgery"]
-    phases = sorted(
-        {i.get("phase") or "any time" for i in plan.instructions},
-        key=lambda p: order.index(p) if p in order else len(order),
+    st.subheader("What the patient is told")
+    st.caption("In the patient's own words on the patient information sheet (Export, below).")
+    bullet_list(
+        f"{md(i['label'])}" + (f" ({md(i['phase'])})" if i.get("phase") else "")
+        for i in plan.instructions
     )
-    for phase in phases or ["any time"]:
-        in_phase = [i for i in plan.instructions if (i.get("phase") or "any time") == phase]
-        st.write(f"{phase.capitalize()}:")
-        bullet_list(f"**{md(i['label'])}**: {md(i.get('text') or '')}" for i in in_phase)
     st.subheader("Unknowns (missing inputs)")
     bullet_list(md(u) for u in plan.unknowns)
     show_exports(plan)
 
 
-def show_nerve(plan: Plan, nerve: NervePlan) -> None:
-    """One nerve: options table with the ranking's keys, then each option's basis on demand."""
-    st.subheader(md(nerve.nerve.label))
-    assignment = (
-        f"option {nerve.assigned_rank} (no donor is used twice across this case's nerves)"
-        if nerve.assigned_rank
-        else "none available"
+def show_summary(plan: Plan) -> None:
+    """What a busy surgeon reads first; the page scrolls to it after "Show options"."""
+    st.subheader("Summary", anchor="summary")
+    st.write(md(case_in_words(plan)))
+    if plan.case_flags:
+        st.write("**Warnings for the whole case**")
+        bullet_list(inline(tuple(flag_in_words(flag))) for flag in plan.case_flags)
+    st.write(md(context_effect(plan)))
+    header = "| neuroma nerve | assigned option | status · risk · evidence | warnings |"
+    rows = [header, "|---|---|---|---|"]
+    for nerve in plan.nerves:
+        cells = assignment_row(nerve)
+        rows.append("| " + " | ".join(md(c).replace("\n", "; ") for c in cells) + " |")
+    st.markdown("\n".join(rows))
+    if st.session_state.pop("scroll_to_summary", False):
+        # One line of script in a zero-height frame of the same origin: brings the summary into
+        # view after "Show options" (Streamlit keeps the scroll position of the form otherwise).
+        components.html(
+            "<script>const s = window.parent.document.getElementById('summary');"
+            "if (s) { s.scrollIntoView({block: 'start'}); }</script>",
+            height=0,
+        )
+
+
+def context_effect(plan: Plan) -> str:
+    """Whether the context answers changed the order of any nerve's options (planned again
+    without them: one more plan, a few milliseconds)."""
+    if not plan.case.context:
+        return "No context was stated, so none changed the ranking."
+    bare = planner().plan(replace(plan.case, context={}))
+    changed = [
+        mine.nerve.label
+        for mine, plain in zip(plan.nerves, bare.nerves, strict=True)
+        if _order(mine) != _order(plain) or mine.assigned_rank != plain.assigned_rank
+    ]
+    stated = ", ".join(f"{k} = {'yes' if v else 'no'}" for k, v in plan.case.context.items())
+    if not changed:
+        return f"The context you stated ({stated}) did not change the order of any options."
+    return (
+        f"The context you stated ({stated}) changed the order of options for: {', '.join(changed)}."
     )
+
+
+def _order(nerve: NervePlan) -> list[tuple[str, str]]:
+    return [(o.donor_nerve.id, o.target_muscle.id) for o in nerve.options]
+
+
+def show_nerve(plan: Plan, nerve: NervePlan) -> None:
+    """One nerve: its top options open with their basis, the rest behind "N more"."""
+    st.subheader(md(nerve.nerve.label))
+    assignment = f"option {nerve.assigned_rank}" if nerve.assigned_rank else "none available"
     st.write(
         f"Neuroma in the {md(nerve.region.label)} · {len(nerve.options)} options · "
-        f"conflict-free assignment: {assignment}"
+        f"assigned (no donor used twice): {assignment}"
     )
-    if plan.ranking is not None:
-        st.caption(
-            f"Options {md(plan.ranking.in_words())}. Options tied after every key are listed by "
-            "id, not ordered by it."
-        )
+    if matched := match_line(nerve):
+        st.caption(md(matched))
+    for line in (other_coaptation_line(e) for e in nerve.other_coaptations):
+        st.write(md(line))
+    top, rest = nerve.options[:TOP_OPTIONS], nerve.options[TOP_OPTIONS:]
+    st.markdown(options_table(top, nerve))
+    for option in top:
+        show_option(plan, nerve, option, expanded=True)
+    if rest and st.toggle(f"{len(rest)} more option(s)", key=f"more_{nerve.nerve.id}", value=False):
+        st.markdown(options_table(rest, nerve))
+        for option in rest:
+            show_option(plan, nerve, option, expanded=False)
+
+
+def options_table(options: Sequence[Option], nerve: NervePlan) -> str:
+    """Options as a Markdown table that wraps on a tablet (a data grid would scroll sideways
+    and take the mouse wheel): flags in words; ranking keys are in each option's basis."""
     rows = [
-        {
-            "rank": o.rank,
-            "tied with": ", ".join(map(str, o.tied_with)),
-            "assigned": "yes" if o.rank == nerve.assigned_rank else "",
-            "donor branch → target muscle": f"{o.donor_nerve.label} → {o.target_muscle.label}",
-            "donor status": o.donor_status.value,
-            "strength-loss risk": o.strength_loss_risk.value,
-            "published": f"{len(o.evidence)} pattern(s)" if o.evidence else "anatomy only",
-            "flags": _flag_summary(o.flags),
-            **{f"key: {k}": str(v) for k, v in o.sort_keys.items()},
-        }
-        for o in nerve.options
+        "| # | donor branch (from) → target muscle | status | risk | evidence | warnings |",
+        "|---|---|---|---|---|---|",
     ]
-    st.dataframe(rows, hide_index=True, key=f"options_{nerve.nerve.id}")
-    for option in nerve.options:
-        assigned = " (assigned)" if option.rank == nerve.assigned_rank else ""
-        title = (
-            f"Basis of option {option.rank}{assigned}: "
-            f"{md(option.donor_nerve.label)} → {md(option.target_muscle.label)}"
+    for o in options:
+        assigned = " **(assigned)**" if o.rank == nerve.assigned_rank else ""
+        warnings = "; ".join(md(w) for w in warning_words(o)) or "none"
+        rows.append(
+            f"| {rank_label(o)}{assigned} | {md(donor_words(o))} → {md(o.target_muscle.label)} | "
+            f"{o.donor_status.value} | {o.strength_loss_risk.value} | {evidence_words(o)} | "
+            f"{warnings} |"
         )
-        # Opening reruns the page and draws the basis then: closed options cost nothing.
-        key = f"basis_{nerve.nerve.id}_{option.rank}"
-        basis = st.expander(title, key=key, on_change=_basis_opened, args=(key, plan, option))
-        if basis.open:
-            with basis:
-                show_basis(option)
-                show_loss(plan, option)
+    return "\n".join(rows)
+
+
+def show_option(plan: Plan, nerve: NervePlan, option: Option, *, expanded: bool) -> None:
+    """An option's basis in an expander; a closed one costs nothing (its body is drawn when it
+    is opened, which reruns the page)."""
+    assigned = " (assigned)" if option.rank == nerve.assigned_rank else ""
+    title = (
+        f"Basis of option {option.rank}{assigned}: "
+        f"{md(option.donor_nerve.label)} → {md(option.target_muscle.label)}"
+    )
+    key = f"basis_{nerve.nerve.id}_{option.rank}"
+    if key not in st.session_state:
+        st.session_state[key] = expanded
+    basis = st.expander(title, key=key, on_change=_basis_opened, args=(key, plan, option))
+    if basis.open:
+        with basis:
+            show_basis(option)
+            show_loss(plan, option)
 
 
 def show_basis(option: Option) -> None:
@@ -269,13 +357,29 @@ def loss_picture(donor: str, target: str, losses: tuple[ActionLoss, ...], fmt: s
 
 
 def show_exports(plan: Plan) -> None:
-    """PDF, Markdown and JSON, each stamped with both versions, today's date and the notice."""
+    """PDF, Markdown and JSON, each stamped with both versions, today's date and the notice;
+    and the patient information sheet, in the patient's words."""
     today = date.today()
+    service = planner()
+    lost = partial(option_loss, service.index, plan.case)
+
+    def picture(option: Option, losses: Sequence[ActionLoss]) -> bytes:
+        return loss_picture(
+            option.donor_nerve.label, option.target_muscle.label, tuple(losses), "png"
+        )
 
     def pdf_bytes() -> bytes:
         from tmrplan.render.pdf import plan_to_pdf  # fpdf2 loads on the first PDF, not at start-up
 
-        return plan_to_pdf(plan, today)
+        return plan_to_pdf(plan, today, lost=lost, picture=picture)
+
+    def sheet() -> Document:
+        return patient_document(plan, service.about_tmr, lost=lost, exported_on=today)
+
+    def sheet_pdf() -> bytes:
+        from tmrplan.render.pdf import to_pdf
+
+        return to_pdf(sheet())
 
     st.subheader("Export")
     pdf, markdown, as_json = st.columns(3)
@@ -290,7 +394,7 @@ def show_exports(plan: Plan) -> None:
     )
     markdown.download_button(
         "Download Markdown",
-        to_markdown(plan, today),
+        to_markdown(plan, today, lost=lost),
         "tmr-plan.md",
         mime="text/markdown",
         key="download_md",
@@ -306,14 +410,28 @@ def show_exports(plan: Plan) -> None:
         on_click=_exported,
         args=("json", plan),
     )
-
-
-def _flag_summary(flags: tuple[Flag, ...]) -> str:
-    # The table names the flags that ask for attention; the info ones are counted, and all of
-    # them are in the option's basis.
-    attention = [f"{f.rule_id} ({f.severity.value})" for f in flags if f.severity.value != "info"]
-    info = len(flags) - len(attention)
-    return ", ".join([*attention, *([f"{info} info"] if info else [])])
+    st.caption(
+        "For the patient: what TMR is, before and after, and which muscle may lose strength."
+    )
+    sheet_pdf_column, sheet_md_column, _ = st.columns(3)
+    sheet_pdf_column.download_button(
+        "Patient sheet (PDF)",
+        sheet_pdf,
+        "tmr-patient-information.pdf",
+        mime="application/pdf",
+        key="download_sheet_pdf",
+        on_click=_exported,
+        args=("patient-pdf", plan),
+    )
+    sheet_md_column.download_button(
+        "Patient sheet (Markdown)",
+        lambda: render_markdown(sheet()),
+        "tmr-patient-information.md",
+        mime="text/markdown",
+        key="download_sheet_md",
+        on_click=_exported,
+        args=("patient-md", plan),
+    )
 
 
 def _flag_text(flag: Flag) -> str:
