@@ -7,7 +7,7 @@ log) without twenty Chromium processes competing with it for this machine's two 
 
 A client loops until the time is up: open a session, choose the case's level and region, type
 each of its nerves into the nerve picker and press Enter (clicking the nerve where the picker
-lists candidates), submit the rest of the case through the form, open the first option's basis,
+lists candidates), submit the rest of the case through the form, close and reopen the first option's basis,
 rerun, close. Every page it gets back is checked:
   * no exception and no error box other than the PREVIEW notice;
   * each typed nerve, and only those, in the picker's list of chosen nerves;
@@ -326,10 +326,15 @@ async def one_visit(
         check_plan(page, case, all_nerves, where + " after submitting", tally)
         await asyncio.sleep(rng.expovariate(1 / think) if think else 0)
 
-        bases = page.expanders()
+        # The top options open with the plan; the client closes the first and opens it again,
+        # as a surgeon re-reading it would (an opened basis is an audit event).
+        bases = [e for e in page.expanders() if e.label.startswith("Basis of option")]
         if not bases:
             tally.problem(where, "no option to open")
             return
+        session.set(bases[0].id, bool_value=False)
+        page, seconds = await asyncio.wait_for(session.run(), 120)
+        tally.took("close", seconds)
         session.set(bases[0].id, bool_value=True)
         page, seconds = await asyncio.wait_for(session.run(), 120)
         tally.took("basis", seconds)

@@ -77,16 +77,18 @@ def test_top_options_are_open_and_the_rest_wait_behind_n_more() -> None:
     assert "**Ranking keys**" in text and "Facts that fired it" in text
     assert "What is lost with this donor" in text
     assert "journal article · case series" in text  # each evidence source with its kind
-    assert len(app.get("image")) == 3  # the what-is-lost diagrams of the three open options
+    assert len(app.get("image")) == 1  # the assigned option's diagram; the others on request
     assert "Basis of option 4" not in text  # the rest is not drawn at all
     more = app.toggle(key="more_MedianNerve")
     assert more.label == f"{rest} more option(s)"
     more.set_value(True).run()
     assert not app.exception
     assert "Basis of option 4" in all_text(app)
+    app.toggle(key="loss_MedianNerve_BranchToBrachialis_2_draw").set_value(True).run()
+    assert len(app.get("image")) == 2
     app.session_state["basis_MedianNerve_1"] = False  # a closed basis costs nothing
     app.run()
-    assert len(app.get("image")) == 2
+    assert len(app.get("image")) == 1
     assert {"Download SVG", "Download PNG"} <= {b.label for b in app.get("download_button")}
 
 

@@ -10,7 +10,6 @@ from datetime import date
 from functools import partial
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from tmrplan.errors import TmrplanError
 from tmrplan.knowledge.describe import describe_source
@@ -103,11 +102,12 @@ def case_form() -> Case | None:
     kb = planner().kb
     level_column, region_column, _ = st.columns([1, 1, 1])
     level = level_column.selectbox(
-        "Amputation level (type AKA, BKA, above elbow, finger …)",
+        "Amputation level",
         LEVEL_IDS,
         index=1,
         format_func=level_words,
         key="level",
+        help="Type the name or a synonym surgeons use: AKA, BKA, above elbow, finger, toe …",
     )
     region = region_column.selectbox(
         "Region (intact limb only)",
@@ -161,8 +161,15 @@ def show_plan(plan: Plan) -> None:
         f"Knowledge base {md(plan.kb_version)} · rules {md(plan.rules_version)} · "
         f"planned in {st.session_state.get('plan_seconds', 0) * 1000:.0f} ms"
     )
-    if preview := preview_notice(plan):
-        st.error(md(preview), icon=":material/warning:")
+    if plan.is_preview:  # short here; the cards are named behind it and in every export
+        st.error(
+            f"PREVIEW: {len(plan.preview_cards)} rule card(s) behind this plan are not approved "
+            "by clinical governance at their current content. Not for clinical decisions until "
+            "they are approved.",
+            icon=":material/warning:",
+        )
+        with st.expander("Which rule cards are not approved"):
+            st.write(md(preview_notice(plan) or ""))
     st.info(plan.notice)
     show_summary(plan)
     for nerve in plan.nerves:
@@ -199,12 +206,15 @@ def show_summary(plan: Plan) -> None:
         rows.append("| " + " | ".join(md(c).replace("\n", "; ") for c in cells) + " |")
     st.markdown("\n".join(rows))
     if st.session_state.pop("scroll_to_summary", False):
-        # One line of script in a zero-height frame of the same origin: brings the summary into
-        # view after "Show options" (Streamlit keeps the scroll position of the form otherwise).
-        components.html(
-            "<script>const s = window.parent.document.getElementById('summary');"
-            "if (s) { s.scrollIntoView({block: 'start'}); }</script>",
-            height=0,
+        # One line of script, ours: brings the summary into view after "Show options"
+        # (Streamlit keeps the scroll position of the form otherwise). Numbered per plan, so
+        # that the browser runs it again for the next plan instead of keeping the old element.
+        shown = st.session_state["summaries_shown"] = st.session_state.get("summaries_shown", 0) + 1
+        st.html(
+            f"<script>/* plan {shown} */ setTimeout(() => {{"
+            "const s = document.getElementById('summary');"
+            "if (s) { s.scrollIntoView({block: 'start'}); } }, 150);</script>",
+            unsafe_allow_javascript=True,
         )
 
 
@@ -262,7 +272,7 @@ def options_table(options: Sequence[Option], nerve: NervePlan) -> str:
     ]
     for o in options:
         assigned = " **(assigned)**" if o.rank == nerve.assigned_rank else ""
-        warnings = "; ".join(md(w) for w in warning_words(o)) or "none"
+        warnings = " · ".join(md(w) for w in warning_words(o)) or "none"
         rows.append(
             f"| {rank_label(o)}{assigned} | {md(donor_words(o))} → {md(o.target_muscle.label)} | "
             f"{o.donor_status.value} | {o.strength_loss_risk.value} | {evidence_words(o)} | "
@@ -286,7 +296,7 @@ def show_option(plan: Plan, nerve: NervePlan, option: Option, *, expanded: bool)
     if basis.open:
         with basis:
             show_basis(option)
-            show_loss(plan, option)
+            show_loss(plan, nerve, option, draw=option.rank == nerve.assigned_rank)
 
 
 def show_basis(option: Option) -> None:
@@ -326,8 +336,10 @@ def show_basis(option: Option) -> None:
         st.write("No published pattern for this donor here: the option comes from anatomy.")
 
 
-def show_loss(plan: Plan, option: Option) -> None:
-    """What using this donor gives up: a small diagram and the same as text."""
+def show_loss(plan: Plan, nerve: NervePlan, option: Option, *, draw: bool = True) -> None:
+    """What using this donor gives up: the text, and the same as a small diagram, drawn at once
+    for the assigned option and on request for the others (every diagram is a worker's job:
+    twelve at each plan would keep a busy server drawing)."""
     service = planner()
     kb = service.kb
     branch, muscle = kb.get(option.donor_nerve.id), kb.get(option.target_muscle.id)
@@ -335,6 +347,9 @@ def show_loss(plan: Plan, option: Option) -> None:
     st.write("**What is lost with this donor**")
     bullet_list(_loss_text(loss) for loss in losses)
     donor, target = option.donor_nerve.label, option.target_muscle.label
+    key = f"loss_{nerve.nerve.id}_{option.donor_nerve.id}_{option.rank}"
+    if not draw and not st.toggle("Show the diagram", key=f"{key}_draw", value=False):
+        return
     try:
         png = loss_picture(donor, target, losses, "png")
     except TmrplanError as error:  # no worker could draw it: the text above says the same
@@ -344,7 +359,7 @@ def show_loss(plan: Plan, option: Option) -> None:
         png,
         lambda: loss_picture(donor, target, losses, "svg"),
         f"what-is-lost-{local_name(branch)}",
-        key=f"loss_{option.donor_nerve.id}_{option.rank}",
+        key=key,
         alt=f"Diagram: actions of {target} and who still performs them",
     )
 

@@ -16,7 +16,7 @@ def test_surgeon_names_the_digits_and_through_level_of_a_partial_hand(
 ) -> None:
     open_app(page, server)
     expect(page.get_by_role("combobox", name=re.compile("^Digits amputated"))).to_have_count(0)
-    choose(page, "Amputation level", "partial_hand")
+    choose(page, "Amputation level", "partial hand amputation")
     digits = page.get_by_role("combobox", name=re.compile("^Digits amputated"))
     expect(digits).to_be_visible(timeout=TIMEOUT_MS)
     figure = page.get_by_role("img", name=re.compile("^Figure: what is amputated"))
@@ -39,7 +39,7 @@ def test_surgeon_names_the_digits_and_through_level_of_a_partial_hand(
     )
     page.get_by_role("button", name="Show options").click()
     expect(
-        page.get_by_text(re.compile("^Amputated: partial_hand; index finger and middle")).first
+        page.get_by_text(re.compile("partial hand amputation \\(index finger and middle")).first
     ).to_be_visible(timeout=TIMEOUT_MS)
     expect(
         page.get_by_text(re.compile("thumb, ring finger and little finger spared")).first
