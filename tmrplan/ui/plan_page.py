@@ -106,6 +106,7 @@ def case_form() -> Case | None:
         LEVEL_IDS,
         index=1,
         format_func=level_words,
+        filter_mode="contains",  # "AKA" finds the level named so, not every a…k…a
         key="level",
         help="Type the name or a synonym surgeons use: AKA, BKA, above elbow, finger, toe …",
     )
@@ -113,6 +114,7 @@ def case_form() -> Case | None:
         "Region (intact limb only)",
         ["", *sorted(kb.region_ids, key=lambda r: kb.label(kb.region_ids[r]))],
         format_func=lambda r: kb.label(kb.region_ids[r]) if r else "",
+        filter_mode="contains",
         key="region",
     )
     amputation = amputation_inputs(level)

@@ -177,6 +177,24 @@ def test_four_nerve_summary_comes_first_and_reads_on_a_tablet(
     expect(more).to_be_visible()
 
 
+def test_levels_are_found_by_the_names_surgeons_type(server: Server, page: Page) -> None:
+    open_app(page, server)
+    box = page.get_by_role("combobox", name="Amputation level")
+    for typed, level in (
+        ("AKA", "transfemoral amputation"),
+        ("BKA", "transtibial amputation"),
+        ("above elbow", "transhumeral amputation"),
+        ("finger", "digit amputation"),
+        ("toe", "partial foot amputation"),
+    ):
+        box.click()
+        box.fill(typed)
+        options = page.get_by_role("option")
+        expect(options).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(options.first).to_contain_text(level)
+        box.press("Escape")
+
+
 def test_surgeon_types_ain_and_enter_chooses_the_anterior_interosseous_nerve(
     server: Server, page: Page
 ) -> None:
