@@ -75,6 +75,9 @@ def test_committee_reads_a_card_submits_a_draft_and_confirms_an_approval(
     expect(page.get_by_text("Recorded: submit for review of TMR-RISK-NONE")).to_be_visible(
         timeout=TIMEOUT_MS
     )
+    # The reviewer comes to the page afresh (their own session), as a second person would.
+    open_app(page, rules_server, "rules")
+    expect(page.get_by_text(re.compile(r"^All \d+ cards shown"))).to_be_visible(timeout=TIMEOUT_MS)
     record(page, "TMR-RISK-NONE", "approve", REVIEWER)
     read = page.get_by_text(re.compile("^I have read TMR-RISK-NONE v1.0.0 at content hash"))
     expect(read).to_be_visible(timeout=TIMEOUT_MS)
