@@ -65,19 +65,14 @@ def check_approve(book: RuleBook, card_id: str, who: str) -> RuleCard | RankingC
     """
     card = book.get(card_id)
     if same_person(who, card.author):
-        raise RuleFileError(
-            f"{who!r} is the card's author; an approval must come from someone else",
-            path=str(card.path),
-            line=card.line,
-            rule_id=card.id,
+        raise _refused(
+            f"{who!r} is the card's author; an approval must come from someone else", card
         )
     if card.status not in APPROVABLE:
-        raise RuleFileError(
+        raise _refused(
             f"status {card.status!r} cannot be approved; set it to in_review first "
             f"(approvable: {', '.join(APPROVABLE)})",
-            path=str(card.path),
-            line=card.line,
-            rule_id=card.id,
+            card,
         )
     return card
 
@@ -127,11 +122,8 @@ def submit_for_review(
     """
     card = book.get(card_id)
     if card.status != "draft":
-        raise RuleFileError(
-            f"status {card.status!r} cannot be submitted for review; only a draft can",
-            path=str(card.path),
-            line=card.line,
-            rule_id=card.id,
+        raise _refused(
+            f"status {card.status!r} cannot be submitted for review; only a draft can", card
         )
     with one_action_at_a_time(book.directory):
         updated = _rewrite(card, status="in_review")
@@ -140,12 +132,10 @@ def submit_for_review(
 
 def _check_read(card: RuleCard | RankingCard, read_hash: str | None) -> None:
     if read_hash is not None and read_hash != card.content_hash:
-        raise RuleFileError(
+        raise _refused(
             f"the card changed since it was read (read at content hash {read_hash[:12]}, now "
             f"{card.content_hash[:12]}); read it again before recording",
-            path=str(card.path),
-            line=card.line,
-            rule_id=card.id,
+            card,
         )
 
 
@@ -155,7 +145,7 @@ def comment(
     """Record a reviewer's comment on a card's current content (the card is not changed)."""
     card = book.get(card_id)
     if not text.strip():
-        raise RuleFileError("a comment needs text", path=str(card.path), rule_id=card.id)
+        raise _refused("a comment needs text", card, at_line=False)
     with one_action_at_a_time(book.directory):
         return _record(book, card, who, role, "comment", text, now)
 
@@ -169,12 +159,12 @@ def check_retire(book: RuleBook, card_id: str) -> RuleCard | RankingCard:
     """
     card = book.get(card_id)
     if card.status == "retired":
-        raise RuleFileError("the card is retired already", path=str(card.path), rule_id=card.id)
+        raise _refused("the card is retired already", card, at_line=False)
     if isinstance(card, RankingCard):
-        raise RuleFileError(
+        raise _refused(
             "the ranking card cannot be retired: plans need an order; revise it instead",
-            path=str(card.path),
-            rule_id=card.id,
+            card,
+            at_line=False,
         )
     return card
 
@@ -234,10 +224,8 @@ def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingC
     for key, value in fields.items():
         matches = list(re.finditer(rf"^{key}:.*$", text, re.MULTILINE))
         if len(matches) != 1:
-            raise RuleFileError(
-                f"cannot find exactly one top-level '{key}:' line to update",
-                path=str(card.path),
-                rule_id=card.id,
+            raise _refused(
+                f"cannot find exactly one top-level '{key}:' line to update", card, at_line=False
             )
         # JSON strings are valid YAML scalars: the name is stored exactly, whatever it contains.
         line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
@@ -248,3 +236,11 @@ def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingC
         updated = parse_card(text, Path(card.path))
     write_atomically(card.path, text)
     return updated
+
+
+def _refused(message: str, card: RuleCard | RankingCard, *, at_line: bool = True) -> RuleFileError:
+    """Why an action on ``card`` is refused, naming its file (and its line, where the refusal is
+    about what the card says)."""
+    return RuleFileError(
+        message, path=str(card.path), line=card.line if at_line else None, rule_id=card.id
+    )
