@@ -54,6 +54,8 @@ def render() -> None:
             st.session_state["plan"] = made
             st.session_state["plan_seconds"] = time.perf_counter() - started
             st.session_state["scroll_to_summary"] = True
+            # Once per plan, not at every rerun (opening a basis reruns the page).
+            st.session_state["plan_context_effect"] = context_effect(made)
             record_plan(made)
         except TmrplanError as error:
             st.session_state.pop("plan", None)
@@ -200,7 +202,7 @@ def show_summary(plan: Plan) -> None:
     if plan.case_flags:
         st.write("**Warnings for the whole case**")
         bullet_list(inline(tuple(flag_in_words(flag))) for flag in plan.case_flags)
-    st.write(md(context_effect(plan)))
+    st.write(md(st.session_state.get("plan_context_effect") or context_effect(plan)))
     header = "| neuroma nerve | assigned option | status · risk · evidence | warnings |"
     rows = [header, "|---|---|---|---|"]
     for nerve in plan.nerves:
@@ -222,7 +224,7 @@ def show_summary(plan: Plan) -> None:
 
 def context_effect(plan: Plan) -> str:
     """Whether the context answers changed the order of any nerve's options (planned again
-    without them: one more plan, a few milliseconds)."""
+    without them: one more plan, a few milliseconds, made once when the plan is made)."""
     if not plan.case.context:
         return "No context was stated, so none changed the ranking."
     bare = planner().plan(replace(plan.case, context={}))
