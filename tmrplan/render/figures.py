@@ -28,6 +28,7 @@ _EDGE_COLOURS = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#ff7f0e", "#393b79", "#637939", "#843c39", "#7b4173",
 ]  # fmt: skip
+DPI = 150  # of every PNG: print-friendly, and the on-screen size follows from it
 _STYLES: list[Literal["-", "--", "-.", ":"]] = ["-", "--", "-.", ":"]
 _STATUS_MARK = {
     MuscleStatus.ABSENT: ("x", "#9a9a9a"),
@@ -49,8 +50,15 @@ def _wrap_words(text: str, width: int) -> str:
 
 
 def neighbourhood_figure(view: nx.MultiDiGraph) -> Figure:
-    """A drawable neighbourhood (``tmrplan.teaching.views.drawable``) in columns along the
-    root-to-joint path, kinds and relations in words, with a legend of the relations.
+    """A drawable neighbourhood (``tmrplan.teaching.views.drawable``) in bands from top to bottom
+    along the root-to-joint path (root, plexus, nerve, branch, muscle, action, joint, the rest),
+    kinds and relations in words, with a legend of the relations.
+
+    The figure is at most :data:`FIGURE_WIDTH` inches wide whatever the neighbourhood's size: a
+    band holds :data:`BOXES_PER_LINE` boxes a line and wraps onto more lines, so the figure grows
+    down, not across, and its smallest text (:data:`SMALLEST_FONT` points) stays at least 11 px
+    high in a tablet's 788-px column (see :func:`on_screen_px`). Boxes in a band are ordered by
+    where their neighbours above sit, so most edges run down, not across.
 
     Edges that fan out from one box along one relation carry one label between them
     ("spinal root (6)"), not one each, so labels do not pile up on each other.
@@ -61,26 +69,20 @@ def neighbourhood_figure(view: nx.MultiDiGraph) -> Figure:
         >>> from tmrplan.knowledge.vocab import TMR
         >>> kb = load_knowledge_base()
         >>> graph, _ = drawable(kb, neighbourhood(kb, TMR.Deltoid, 1), TMR.Deltoid)
-        >>> to_svg(neighbourhood_figure(graph)).startswith(b"<?xml")
+        >>> figure = neighbourhood_figure(graph)
+        >>> float(figure.get_size_inches()[0]) <= FIGURE_WIDTH
+        True
+        >>> to_svg(figure).startswith(b"<?xml")
         True
     """
-    columns: dict[int, list[object]] = {}
-    for node in view.nodes:
-        columns.setdefault(view.nodes[node]["column"], []).append(node)
-    # Positions are in inches of the figure, so a box keeps its size whatever the graph's size.
-    position: dict[object, tuple[float, float]] = {}
-    for index, column in enumerate(sorted(columns)):
-        members = sorted(columns[column], key=lambda n: _row_order(view, n))
-        for row, node in enumerate(members):
-            position[node] = (index * _COLUMN_STEP, -(row - (len(members) - 1) / 2) * _ROW_STEP)
-    tallest = max((len(m) for m in columns.values()), default=1)
+    captions = {node: _box_text(view.nodes[node]) for node in view.nodes}
+    position, half, (width, height) = _band_layout(view, captions)
     relations = sorted({data["relation"] for *_, data in view.edges(data=True)})
     style = {
         relation: (_EDGE_COLOURS[i % len(_EDGE_COLOURS)], _STYLES[i % len(_STYLES)])
         for i, relation in enumerate(relations)
     }
-    width = max(4.0, _COLUMN_STEP * len(columns) + 0.6)
-    figure = Figure(figsize=(width, _ROW_STEP * tallest + 0.4))
+    figure = Figure(figsize=(width, height))
     axes = figure.subplots()
     figure.subplots_adjust(left=0, right=1, top=1, bottom=0)
     axes.set_axis_off()
@@ -97,42 +99,44 @@ def neighbourhood_figure(view: nx.MultiDiGraph) -> Figure:
                 "linestyle": line,
                 "linewidth": 0.8,
                 "alpha": 0.8,
-                "shrinkA": 30,
-                "shrinkB": 30,
-                # Boxes in one column: bow the edge out so it does not run through its neighbours.
-                "connectionstyle": "arc3,rad=0.4" if x0 == x1 else "arc3,rad=0",
+                "shrinkA": half[u] * 72,  # points: from the box's edge, not its centre
+                "shrinkB": half[v] * 72,
+                # Boxes on one line: bow the edge out so it does not run through its neighbours.
+                "connectionstyle": f"arc3,rad={_BOW if abs(y0 - y1) < 0.05 else 0}",
             },
+            zorder=1,
         )
-    labels = _edge_labels(view, position)
+    labels = _edge_labels(view, position, half)
     # Past a few dozen fans the labels cover the boxes: the legend alone names the relations.
     if len(labels) > _MAX_EDGE_LABELS:
         labels = []
-    placed: list[tuple[float, float]] = []
-    for (x, y), text, relation in labels:
-        while any(abs(x - px) < 0.6 and abs(y - py) < 0.26 for px, py in placed):
-            y -= 0.27  # a label never sits on another one
-        placed.append((x, y))
+    taken = [_box_rect(position[n], captions[n], _BOX_FONT, half[n]) for n in position]
+    for candidates, text, relation in labels:
+        wrapped = _wrap_words(text, 20)
+        spot = _free_spot(candidates, wrapped, taken, width)
+        if spot is None:
+            continue  # nowhere free near its edges: the legend names the relation
+        taken.append(_box_rect(spot, wrapped, SMALLEST_FONT))
         axes.text(
-            x,
-            y,
-            _wrap_words(text, 12),
-            fontsize=7.5,
+            *spot,
+            wrapped,
+            fontsize=SMALLEST_FONT,
             color=style[relation][0],
             ha="center",
             va="center",
+            zorder=2,
             bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"},
         )
     for node, (x, y) in position.items():
         data = view.nodes[node]
         focus, grouped = data.get("focus", False), "members" in data
-        caption = "(collapsed into one box)" if grouped else f"({data['kind']})"
         axes.text(
             x,
             y,
-            f"{_wrap_words(data['label'], 13)}\n{_wrap_words(caption, 14)}",
+            captions[node],
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=_BOX_FONT,
             fontweight="bold" if focus else "normal",
             bbox={
                 "boxstyle": "round,pad=0.35",
@@ -153,40 +157,100 @@ def neighbourhood_figure(view: nx.MultiDiGraph) -> Figure:
             title="relations",
             loc="upper center",
             bbox_to_anchor=(0.5, 0.0),
-            ncol=min(max(1, int(width // 2.2)), len(relations)),
-            fontsize=9,
-            title_fontsize=9,
+            ncol=min(max(1, int(width // 1.5)), len(relations)),
+            fontsize=SMALLEST_FONT,
+            title_fontsize=SMALLEST_FONT,
             frameon=False,
         )
-    # One data unit is one inch: the limits are the figure's own size around the boxes.
-    top = _ROW_STEP * (tallest - 1) / 2 + 0.2 + _ROW_STEP / 2
-    margin = (width - _COLUMN_STEP * (len(columns) - 1)) / 2
-    axes.set_xlim(-margin, width - margin)
-    axes.set_ylim(top - (_ROW_STEP * tallest + 0.4), top)
+    # One data unit is one inch: the limits are the figure's own size.
+    axes.set_xlim(0, width)
+    axes.set_ylim(-height, 0)
     return figure
 
 
-_COLUMN_STEP = 1.7  # inches between columns
-_ROW_STEP = 1.2  # inches between boxes in a column
+FIGURE_WIDTH = 7.4  # inches at most: a 788-px tablet column shows it at 1.48 px a point
+BOXES_PER_LINE = 5  # boxes side by side in a band before it wraps onto another line
+SMALLEST_FONT = 8.0  # points: the edge labels and the legend (11.8 px in that tablet column)
+_BOX_FONT = 8.5
+_WRAP = 17  # characters a line in a box: a box's slot is FIGURE_WIDTH / BOXES_PER_LINE wide
+_TEXT_LINE = 0.145  # inches a line of box text takes (8.5 points and its leading)
+_BOX_PAD = 0.12  # inches of padding around a box's text
+_LINE_GAP = 0.3  # inches between two lines of boxes in a band
+_BAND_GAP = 0.55  # inches between bands: room for the edges' labels
+_MARGIN = 0.1
 _MAX_EDGE_LABELS = 30
+_BOW = 0.35  # how far an edge between two boxes of one line bows out (arc3 rad)
 
 
-def _row_order(view: nx.MultiDiGraph, node: object) -> tuple[str, bool, str]:
-    data = view.nodes[node]
-    return (data["kind"], "members" in data, data["label"])
+def _box_text(data: dict[str, object]) -> str:
+    caption = "(collapsed into one box)" if "members" in data else f"({data['kind']})"
+    return f"{_wrap_words(str(data['label']), _WRAP)}\n{_wrap_words(caption, _WRAP)}"
+
+
+Layout = tuple[dict[object, tuple[float, float]], dict[object, float], tuple[float, float]]
+
+
+def _band_layout(view: nx.MultiDiGraph, captions: dict[object, str]) -> Layout:
+    """Each box's centre and half height in inches (y down from 0), and the figure's size.
+
+    A band (one ``column`` of ``drawable``) is ordered by the mean x of each box's neighbours in
+    the bands above (the first band by kind and label), then dealt onto its lines in turn, so
+    every line spans the band in the same left-to-right order."""
+    bands: dict[int, list[object]] = defaultdict(list)
+    for node in view.nodes:
+        bands[view.nodes[node]["column"]].append(node)
+    slot = FIGURE_WIDTH / BOXES_PER_LINE
+    widest = max((min(len(m), BOXES_PER_LINE) for m in bands.values()), default=1)
+    width = max(3.0, slot * widest)
+    around = view.to_undirected(as_view=True)
+    position: dict[object, tuple[float, float]] = {}
+    half: dict[object, float] = {}
+
+    def order(node: object) -> tuple[str, bool, float, str]:
+        data = view.nodes[node]
+        above = [position[n][0] for n in around.neighbors(node) if n in position]
+        return (data["kind"], "members" in data, sum(above) / max(1, len(above)), data["label"])
+
+    y = -_MARGIN
+    for column in sorted(bands):
+        members = sorted(bands[column], key=order)
+        lines = -(-len(members) // BOXES_PER_LINE)
+        for line in (members[i::lines] for i in range(lines)):
+            tallest = max(captions[n].count("\n") + 1 for n in line) * _TEXT_LINE + 2 * _BOX_PAD
+            for i, node in enumerate(line):
+                position[node] = (width / 2 + (i - (len(line) - 1) / 2) * slot, y - tallest / 2)
+                half[node] = (captions[node].count("\n") + 1) * _TEXT_LINE / 2 + _BOX_PAD + 0.03
+            y -= tallest + _LINE_GAP
+        y -= _BAND_GAP - _LINE_GAP
+    return position, half, (width, -y - _BAND_GAP + 2 * _MARGIN)
+
+
+def on_screen_px(points: float, png_width: int, column_px: float, dpi: float = DPI) -> float:
+    """How many CSS pixels high (the font's em) text of ``points`` comes out when a PNG
+    ``png_width`` pixels wide, saved at ``dpi``, is shown in a column ``column_px`` wide:
+    ``st.image`` shows a PNG at its own width, shrunk to the column when it is wider.
+
+    Example:
+        >>> round(on_screen_px(8.0, 1110, 788), 1)  # a 7.4-inch figure on an 820-px tablet
+        11.8
+    """
+    return points / 72 * dpi * min(1.0, column_px / png_width)
 
 
 def _edge_labels(
-    view: nx.MultiDiGraph, position: dict[object, tuple[float, float]]
-) -> list[tuple[tuple[float, float], str, str]]:
-    """One label per fan of edges: edges of one relation sharing a box are labelled once, near
-    that box, with their number (the larger fan wins when an edge belongs to two)."""
+    view: nx.MultiDiGraph,
+    position: dict[object, tuple[float, float]],
+    half: dict[object, float],
+) -> list[tuple[list[tuple[float, float]], str, str]]:
+    """One label per fan of edges: edges of one relation sharing a box are labelled once, with
+    their number (the larger fan wins when an edge belongs to two). Each label comes with the
+    spots it may take, best first: just past the shared box's edge towards the others."""
     fans: dict[tuple[object, str, str], list[object]] = defaultdict(list)
     for u, v, data in view.edges(data=True):
         fans[(u, "out", data["relation"])].append(v)
         fans[(v, "in", data["relation"])].append(u)
     done: set[tuple[object, object, str]] = set()
-    labels = []
+    labels: list[tuple[list[tuple[float, float]], str, str]] = []
     for (shared, way, relation), others in sorted(
         fans.items(), key=lambda item: (-len(item[1]), str(item[0][0]), item[0][1], item[0][2])
     ):
@@ -196,11 +260,49 @@ def _edge_labels(
         done |= edges
         (sx, sy), ends = position[shared], [position[o] for o in others]
         cx, cy = sum(x for x, _ in ends) / len(ends), sum(y for _, y in ends) / len(ends)
-        # Half a column from the shared box: in the gap between columns, not on a box.
-        share = 0.5 if len(others) == 1 or abs(cx - sx) < 1e-9 else _COLUMN_STEP / 2 / abs(cx - sx)
         text = relation if len(others) == 1 else f"{relation} ({len(others)})"
-        labels.append(((sx + (cx - sx) * share, sy + (cy - sy) * share), text, relation))
+        if abs(cy - sy) < 0.05:  # one line of boxes: on the bow of the edges, as drawn
+            dx = (cx - sx) if way == "out" else (sx - cx)
+            mid = ((sx + cx) / 2, sy - _BOW * dx / 2)
+            labels.append(([(mid[0] + step, mid[1]) for step in (0, 0.3, -0.3)], text, relation))
+            continue
+        # Just past the shared box's edge towards the others, then further along, or aside.
+        start = (half[shared] + 0.16) / abs(cy - sy)
+        along = [start + 0.12 * i for i in range(5) if start + 0.12 * i < 0.9]
+        spots = [
+            (sx + (cx - sx) * t + aside, sy + (cy - sy) * t)
+            for t in along
+            for aside in (0.0, 0.35, -0.35, 0.7, -0.7)
+        ]
+        labels.append((spots, text, relation))
     return labels
+
+
+Rect = tuple[float, float, float, float]  # centre x, centre y, half width, half height (inches)
+
+
+def _box_rect(
+    centre: tuple[float, float], text: str, points: float, half_height: float | None = None
+) -> Rect:
+    """About the room ``text`` takes at ``points`` (DejaVu Sans: 0.6 em a character at most)."""
+    longest = max(len(line) for line in text.split("\n"))
+    lines = text.count("\n") + 1
+    high = half_height if half_height is not None else lines * points * 1.2 / 144 + 0.03
+    return (*centre, longest * points * 0.3 / 72 + 0.08, high)
+
+
+def _free_spot(
+    candidates: list[tuple[float, float]], text: str, taken: list[Rect], width: float
+) -> tuple[float, float] | None:
+    """The first candidate where ``text`` fits inside the figure without covering a box or
+    another label."""
+    for spot in candidates:
+        x, y, w, h = _box_rect(spot, text, SMALLEST_FONT)
+        if x - w < 0 or x + w > width:
+            continue
+        if all(abs(x - tx) >= w + tw or abs(y - ty) >= h + th for tx, ty, tw, th in taken):
+            return spot
+    return None
 
 
 def loss_figure(branch_label: str, muscle_label: str, losses: Sequence[ActionLoss]) -> Figure:
@@ -285,7 +387,7 @@ def _save(figure: Figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
     # A fixed date and no hash salt keep the bytes reproducible for the same figure.
     metadata = {"Date": None} if fmt == "svg" else {"Software": "tmrplan"}
-    figure.savefig(buffer, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
+    figure.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight", metadata=metadata)
     return buffer.getvalue()
 
 

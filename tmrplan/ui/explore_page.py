@@ -12,7 +12,7 @@ from tmrplan.knowledge.describe import describe
 from tmrplan.knowledge.kb import local_name
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.planning.amputation import muscles_of_level_limb
-from tmrplan.render.figures import level_figure, neighbourhood_figure
+from tmrplan.render.figures import BOXES_PER_LINE, level_figure, neighbourhood_figure
 from tmrplan.teaching.views import (
     drawable,
     kind_label,
@@ -83,7 +83,7 @@ def show_neighbourhood(entity: URIRef, view: nx.MultiDiGraph) -> None:
     DOT downloads, and the same edges as a table."""
     kb = planner().kb
     stem = local_name(entity)
-    graph, collapsed = drawable(kb, view, entity)
+    graph, collapsed = drawable(kb, view, entity, per_column=BOXES_PER_BAND)
     show_figure(
         neighbourhood_figure(graph),
         stem,
@@ -117,6 +117,9 @@ def show_neighbourhood(entity: URIRef, view: nx.MultiDiGraph) -> None:
     )
 
 
+# Two full lines of boxes per kind before a kind collapses: the figure grows down, not across, so
+# its text stays readable on a tablet (render.figures.neighbourhood_figure).
+BOXES_PER_BAND = 2 * BOXES_PER_LINE
 PATH_HEADING = "Root → plexus → nerve → branch → muscle → action → joint"
 SHOWN_PATHS = 12  # longer lists open on request
 
