@@ -6,17 +6,26 @@ before it and its own hash, the SHA-256 of the canonical JSON of the entry witho
 Editing, deleting, inserting or reordering an entry therefore breaks a link that anyone can
 recompute from the data alone, with nothing but ``json`` and ``hashlib``.
 
-A chain cannot show that entries were cut off its *end*; that needs the newest hash kept
-somewhere else (printed on exports, copied to the ledger).
+A chain cannot show that entries were cut off its *end*: what is left is a shorter chain, just
+as intact. So each chain keeps a **checkpoint** beside it, its count and newest hash
+(:class:`ChainHead`), rewritten after every append, and plans and exports carry the heads they
+were made under. A chain shorter than a checkpoint of it, or whose entry at the checkpoint's count
+has another hash, was cut or rewritten. A checkpoint *behind* its chain is not a fault (a writer
+stopped between the two writes); cutting both the chain and its checkpoint is still seen against
+any plan or export that carries a later head.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from tmrplan.atomic import write_atomically
 
 GENESIS = "0" * 64
 """The ``prev`` of the first entry of every chain."""
@@ -135,4 +144,116 @@ def _broken(
         return f"content cannot be hashed ({error})"
     if actual != entry[hash_key]:
         return f"{hash_key!r} does not match the entry's content: the entry was altered"
+    return None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a chain ends: how many entries it has and the newest one's hash (``GENESIS`` for
+    none). Plans and exports carry the heads they were made under, and each chain's checkpoint
+    file holds one.
+
+    Example:
+        >>> ChainHead(0, GENESIS).to_dict()
+        {'count': 0, 'head': '0000000000000000000000000000000000000000000000000000000000000000'}
+    """
+
+    count: int
+    head: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """As JSON: ``{"count": …, "head": …}``."""
+        return {"count": self.count, "head": self.head}
+
+    def in_words(self) -> str:
+        """E.g. ``3 entries, head 1a2b3c4d5e6f``."""
+        return f"{self.count} {'entry' if self.count == 1 else 'entries'}, head {self.head[:12]}"
+
+
+def head_of(hashes: Sequence[str]) -> ChainHead:
+    """The head of a chain given its entries' hashes in order.
+
+    Example:
+        >>> head_of(["a" * 64, "b" * 64]).count, head_of([]).head == GENESIS
+        (2, True)
+    """
+    return ChainHead(len(hashes), hashes[-1] if hashes else GENESIS)
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_CHECKPOINT_MAX_BYTES = 4096
+_CHECKPOINT_KEYS = {"count", "head"}
+
+
+class CheckpointUnreadable(ValueError):
+    """A checkpoint file that is not one (each chain's reader names its file in its own error)."""
+
+
+def read_checkpoint(path: Path) -> ChainHead | None:
+    """The checkpoint in ``path``, or ``None`` if there is no such file.
+
+    Raises:
+        CheckpointUnreadable: if the file is not a checkpoint (not a small regular file of UTF-8
+            JSON ``{"count": n, "head": "<64 hex>"}``), in words without the file's content.
+        OSError: if it exists but cannot be read.
+    """
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        raise CheckpointUnreadable("not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(_CHECKPOINT_MAX_BYTES + 1)
+    if len(data) > _CHECKPOINT_MAX_BYTES:
+        raise CheckpointUnreadable(f"longer than {_CHECKPOINT_MAX_BYTES} bytes")
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CheckpointUnreadable("not UTF-8 text") from error
+    except (ValueError, RecursionError) as error:
+        raise CheckpointUnreadable("not JSON") from error
+    if not isinstance(obj, dict) or set(obj) != _CHECKPOINT_KEYS:
+        raise CheckpointUnreadable('not {"count": …, "head": …}')
+    count, head = obj["count"], obj["head"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise CheckpointUnreadable("'count' is not a whole number of 0 or more")
+    if not isinstance(head, str) or not _HEX64.fullmatch(head):
+        raise CheckpointUnreadable("'head' is not 64 lower-case hex digits")
+    if (count == 0) != (head == GENESIS):
+        raise CheckpointUnreadable("'head' must be the genesis hash exactly when 'count' is 0")
+    return ChainHead(count, head)
+
+
+def write_checkpoint(path: Path, head: ChainHead) -> None:
+    """Write a chain's checkpoint atomically (old or new, never half).
+
+    Raises:
+        OutputError: if it cannot be written.
+    """
+    write_atomically(path, canonical_json(head.to_dict()) + "\n")
+
+
+def cut_or_rewritten(
+    hashes: Sequence[str], checkpoint: ChainHead, one: str = "entry", many: str = "entries"
+) -> str | None:
+    """Why a chain (its entries' hashes, in order) disagrees with a checkpoint of it, in words;
+    ``None`` when it agrees (a chain longer than the checkpoint agrees if the entry at the
+    checkpoint's count is the one it names).
+
+    Example:
+        >>> cut_or_rewritten(["a" * 64], ChainHead(2, "b" * 64))
+        'the chain ends at entry 1 but its checkpoint names entry 2 (bbbbbbbbbbbb): entries were cut off its end'
+        >>> cut_or_rewritten(["a" * 64, "b" * 64], ChainHead(2, "b" * 64)) is None
+        True
+    """
+    if checkpoint.count > len(hashes):
+        ends = f"ends at {one} {len(hashes)}" if hashes else "is empty"
+        return (
+            f"the chain {ends} but its checkpoint names {one} {checkpoint.count} "
+            f"({checkpoint.head[:12]}): {many} were cut off its end"
+        )
+    if checkpoint.count and hashes[checkpoint.count - 1] != checkpoint.head:
+        return (
+            f"{one} {checkpoint.count} has hash {hashes[checkpoint.count - 1][:12]}, not the "
+            f"{checkpoint.head[:12]} its checkpoint names: the chain was replaced"
+        )
     return None

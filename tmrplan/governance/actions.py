@@ -22,7 +22,7 @@ from pathlib import Path
 from tmrplan.atomic import write_atomically
 from tmrplan.errors import OutputError, RuleFileError
 from tmrplan.rules.cards import RuleBook, RuleCard, parse_card
-from tmrplan.rules.ledger import LedgerEntry, load_ledger, same_person
+from tmrplan.rules.ledger import LedgerEntry, check_name, load_ledger, same_person
 from tmrplan.rules.ranking import RankingCard, parse_ranking
 
 APPROVABLE = ("in_review", "active")
@@ -54,7 +54,8 @@ def check_approve(book: RuleBook, card_id: str, who: str) -> RuleCard | RankingC
 
     Raises:
         UnknownEntityError: for an unknown card id (with close ids).
-        RuleFileError: if the approver is the author, or the card is not in review or active.
+        RuleFileError: if the approver's name holds a control or invisible character, the
+            approver is the author, or the card is not in review or active.
 
     Example:
         >>> from tmrplan.rules.cards import load_rulebook
@@ -64,6 +65,7 @@ def check_approve(book: RuleBook, card_id: str, who: str) -> RuleCard | RankingC
         tmrplan.errors.RuleFileError: ...status 'draft' cannot be approved; set it to in_review first...
     """
     card = book.get(card_id)
+    _check_name(who, card)
     if same_person(who, card.author):
         raise _refused(
             f"{who!r} is the card's author; an approval must come from someone else", card
@@ -100,6 +102,7 @@ def approve(
     """
     with one_action_at_a_time(book.directory):
         card = check_approve(book, card_id, who)
+        _check_name(role, card, "role")
         _check_read(card, read_hash)
         updated = _rewrite(card, status="active", reviewer=who.strip())
         return _record(book, updated, who, role, "approve", note, now)
@@ -121,6 +124,8 @@ def submit_for_review(
         RuleFileError: if the card is not a draft.
     """
     card = book.get(card_id)
+    _check_name(who, card)
+    _check_name(role, card, "role")
     if card.status != "draft":
         raise _refused(
             f"status {card.status!r} cannot be submitted for review; only a draft can", card
@@ -144,6 +149,8 @@ def comment(
 ) -> LedgerEntry:
     """Record a reviewer's comment on a card's current content (the card is not changed)."""
     card = book.get(card_id)
+    _check_name(who, card)
+    _check_name(role, card, "role")
     if not text.strip():
         raise _refused("a comment needs text", card, at_line=False)
     with one_action_at_a_time(book.directory):
@@ -191,6 +198,8 @@ def retire(
     """
     with one_action_at_a_time(book.directory):
         card = check_retire(book, card_id)
+        _check_name(who, card)
+        _check_name(role, card, "role")
         _check_read(card, read_hash)
         updated = _rewrite(card, status="retired")
         return _record(book, updated, who, role, "retire", note, now)
@@ -236,6 +245,14 @@ def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingC
         updated = parse_card(text, Path(card.path))
     write_atomically(card.path, text)
     return updated
+
+
+def _check_name(who: str, card: RuleCard | RankingCard, what: str = "name") -> None:
+    """Refuse a name that could print like someone else's (the ledger refuses it too; checked
+    here so that a screen never asks to confirm an action that would be refused)."""
+    problem = check_name(who, what)
+    if problem is not None:
+        raise _refused(problem, card, at_line=False)
 
 
 def _refused(message: str, card: RuleCard | RankingCard, *, at_line: bool = True) -> RuleFileError:

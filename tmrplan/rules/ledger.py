@@ -5,22 +5,45 @@ A text file released with the cards (``rules/approvals.jsonl``), one JSON object
 carrying the previous entry's hash: entries are only ever appended, and any edit, deletion or
 reordering breaks the chain, which stops loading with the file and line. A card counts as
 approved only while its *current* content hash has an approval by someone other than its author,
-so editing a card voids its approval without anyone having to remember to.
+given after the card's last retirement, so editing a card voids its approval without anyone having
+to remember to, and a retired card edited back to ``active`` by hand is not approved again.
+
+Beside it, ``approvals.checkpoint`` holds the ledger's count and newest hash, rewritten after
+every append: entries cut off the end (a chain that is shorter, but just as intact) disagree
+with it (:mod:`tmrplan.hashchain`), and the loader refuses them like any other broken link.
+
+Names are self-declared, so they are compared as a reader sees them (:func:`same_person`), and a
+name holding a control or invisible character is refused (:func:`check_name`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from tmrplan.atomic import write_atomically
 from tmrplan.errors import RuleFileError
-from tmrplan.hashchain import GENESIS, ChainResult, canonical_json, entry_hash, verify_chain
+from tmrplan.hashchain import (
+    GENESIS,
+    ChainHead,
+    ChainResult,
+    CheckpointUnreadable,
+    canonical_json,
+    cut_or_rewritten,
+    entry_hash,
+    head_of,
+    read_checkpoint,
+    verify_chain,
+    write_checkpoint,
+)
+from tmrplan.text import to_short_repr
 
 LEDGER_FILE = "approvals.jsonl"
+CHECKPOINT_FILE = "approvals.checkpoint"
 ACTIONS = ("approve", "comment", "retire", "submit")
 
 
@@ -53,12 +76,22 @@ class Ledger:
     entries: tuple[LedgerEntry, ...]
 
     def approved_hashes(self, card_id: str, author: str) -> frozenset[str]:
-        """Content hashes of ``card_id`` approved by someone other than its author."""
+        """Content hashes of ``card_id`` approved by someone other than its author since its
+        last retirement: a retirement withdraws every approval before it, so a retired card
+        edited back to ``active`` by hand needs a new approval to count again."""
+        about = self.about(card_id)
+        retired = [i for i, e in enumerate(about) if e.action == "retire"]
+        since = about[retired[-1] + 1 :] if retired else about
         return frozenset(
             e.content_hash
-            for e in self.entries
-            if e.action == "approve" and e.card_id == card_id and not same_person(e.who, author)
+            for e in since
+            if e.action == "approve" and not same_person(e.who, author)
         )
+
+    @property
+    def head(self) -> ChainHead:
+        """The ledger's count and newest hash, as its checkpoint and plans carry them."""
+        return head_of([e.hash for e in self.entries])
 
     def about(self, card_id: str) -> tuple[LedgerEntry, ...]:
         """Every entry about one card, oldest first."""
@@ -93,6 +126,10 @@ class Ledger:
                 path=str(self.path),
                 rule_id=card_id,
             )
+        for what, value in (("name", who), ("role", role)):
+            problem = check_name(value, what)
+            if problem is not None:
+                raise RuleFileError(problem, path=str(self.path), rule_id=card_id)
         body: dict[str, Any] = {
             "seq": len(self.entries) + 1,
             "at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
@@ -108,13 +145,95 @@ class Ledger:
         entry = LedgerEntry(**body, hash=entry_hash(body))
         lines = [canonical_json({**e.body(), "hash": e.hash}) for e in (*self.entries, entry)]
         write_atomically(self.path, "".join(line + "\n" for line in lines))
-        return Ledger(self.path, (*self.entries, entry))
+        updated = Ledger(self.path, (*self.entries, entry))
+        # After the ledger: a writer stopped between the two leaves the checkpoint one behind
+        # (not a fault), never ahead of entries that were not written.
+        write_checkpoint(self.path.with_name(CHECKPOINT_FILE), updated.head)
+        return updated
+
+
+# Characters nobody sees: format characters (Cf: zero-width space and joiners, BOM, bidi
+# controls, tags), and letters and marks that print as nothing (Hangul fillers, the braille
+# blank, the combining grapheme joiner, variation selectors).
+_INVISIBLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0}
+_INVISIBLE_RANGES = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F))
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"}
+
+
+def _invisible(char: str) -> bool:
+    point = ord(char)
+    return (
+        unicodedata.category(char) in _REFUSED_CATEGORIES
+        or point in _INVISIBLE
+        or any(low <= point <= high for low, high in _INVISIBLE_RANGES)
+    )
+
+
+def check_name(value: str, what: str = "name") -> str | None:
+    """Why a self-declared name (or role) cannot go in the ledger, or ``None``: it holds a
+    control or invisible character, so it could print exactly like someone else's.
+
+    Example:
+        >>> check_name("Dr Reviewer") is None
+        True
+        >>> print(check_name("Dr\u200bReviewer"))
+        name 'Dr\u200bReviewer' holds U+200B ZERO WIDTH SPACE (a control or invisible character at position 3); type it without
+    """
+    for position, char in enumerate(value, 1):
+        if _invisible(char):  # space (Zs) is not refused: NFKC and identity() fold the others
+            name = unicodedata.name(char, "unnamed")
+            return (
+                f"{what} {to_short_repr(value)} holds U+{ord(char):04X} {name} (a control or "
+                f"invisible character at position {position}); type it without"
+            )
+    return None
+
+
+# Latin look-alikes in Cyrillic and Greek (the letters that print the same in common fonts),
+# mapped to the Latin letter they pass for. Not Unicode's whole confusables table: within one
+# script (l, I and 1; rn and m) names still differ.
+_LOOK_ALIKES = str.maketrans(
+    # Cyrillic, passing for ABESIJKMHOPCTXYaeijopcyxsdqwhl
+    "\u0410\u0412\u0415\u0405\u0406\u0408\u041a\u041c"
+    "\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0430"
+    "\u0435\u0456\u0458\u043e\u0440\u0441\u0443\u0445"
+    "\u0455\u0501\u051b\u051d\u04bb\u04cf"
+    # Greek, passing for ABEZHIKMNOPTYXaikvoptux
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c"
+    "\u039d\u039f\u03a1\u03a4\u03a5\u03a7\u03b1\u03b9"
+    "\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7",
+    "ABESIJKMHOPCTXYaeijopcyxsdqwhlABEZHIKMNOPTYXaikvoptux",
+)
+
+
+def identity(name: str) -> str:
+    """The form of a self-declared name that two people's names are compared in: NFKC, with
+    invisible characters dropped, Cyrillic and Greek look-alikes read as the Latin letters they
+    pass for, case folded, accents and every character but letters and digits dropped (spacing,
+    dots, hyphens, apostrophes).
+
+    Loose on purpose: two different people whose names meet here are only asked to write them
+    apart (e.g. in full); one person under two spellings could approve their own card.
+
+    Example:
+        >>> identity("Dr. Ann-Marie O'Brien.") == identity("dr ann marie obrien")
+        True
+        >>> identity("Dr\u200b Reviewer") == identity("Dr Reviewer")  # a zero-width space
+        True
+        >>> identity("Dr R\u0435viewer") == identity("Dr Reviewer")  # Cyrillic e
+        True
+    """
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if not _invisible(c)).translate(_LOOK_ALIKES).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
 
 
 def same_person(a: str, b: str) -> bool:
-    # Names are self-declared (no login system yet): compare them loosely so that a change of
-    # case or spacing does not let an author approve their own card.
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    # Names are self-declared (no login system yet): compare them as a reader sees them, so that
+    # case, spacing, punctuation, a zero-width character or a look-alike letter does not let an
+    # author approve their own card.
+    return identity(a) == identity(b)
 
 
 def load_ledger(rules_dir: Path) -> Ledger:
@@ -130,7 +249,7 @@ def load_ledger(rules_dir: Path) -> Ledger:
         ()
     """
     path = rules_dir / LEDGER_FILE
-    if not path.is_file():
+    if not path.is_file() and not _exists(path.with_name(CHECKPOINT_FILE)):
         return Ledger(path, ())
     check = check_ledger_file(path)
     if not check.result.ok:
@@ -151,6 +270,8 @@ class LedgerCheck:
     result: ChainResult
     entries: tuple[LedgerEntry, ...]
     broken_card_id: str | None = None
+    # The ledger's checkpoint (``approvals.checkpoint``), if there is one and it could be read.
+    checkpoint: ChainHead | None = None
 
 
 # The fields of an entry and their JSON types: an entry with others, or fewer, is not one.
@@ -163,7 +284,10 @@ def check_ledger_file(path: Path) -> LedgerCheck:
 
     The one reader of the ledger: the loader refuses exactly what ``tmrplan audit verify``
     reports broken. Lines are split on ``\\n`` only (a comment may hold U+2028, which
-    ``str.splitlines`` would split on); lines of ASCII whitespace only are skipped.
+    ``str.splitlines`` would split on); lines of ASCII whitespace only are skipped. An intact
+    chain is then compared with its checkpoint: one shorter than the checkpoint says, or with
+    another entry where it names one, is broken (entries cut off the end, or the file replaced).
+    A missing ledger file beside a checkpoint is read as an empty one: all of it was cut.
 
     Raises:
         RuleFileError: if the file cannot be read.
@@ -178,7 +302,7 @@ def check_ledger_file(path: Path) -> LedgerCheck:
         True
     """
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if _exists(path) else b""
     except OSError as error:
         raise RuleFileError(f"cannot read: {error.strerror}", path=str(path)) from error
     objects: list[Any] = []
@@ -219,7 +343,39 @@ def check_ledger_file(path: Path) -> LedgerCheck:
         return LedgerCheck(result, tuple(entries), _card_id(broken))
     if unreadable is not None:
         return LedgerCheck(ChainResult(False, chain.checked, *unreadable), tuple(entries))
-    return LedgerCheck(chain, tuple(entries))
+    return _against_checkpoint(path, chain, tuple(entries), numbers)
+
+
+def _against_checkpoint(
+    path: Path, chain: ChainResult, entries: tuple[LedgerEntry, ...], numbers: list[int]
+) -> LedgerCheck:
+    """An intact ledger compared with its checkpoint file."""
+    where = path.with_name(CHECKPOINT_FILE)
+    try:
+        checkpoint = read_checkpoint(where)
+    except CheckpointUnreadable as error:
+        raise RuleFileError(f"not a ledger checkpoint: {error}", path=str(where)) from error
+    except OSError as error:
+        raise RuleFileError(f"cannot read: {error.strerror}", path=str(where)) from error
+    if checkpoint is None:
+        return LedgerCheck(chain, entries)
+    problem = cut_or_rewritten([e.hash for e in entries], checkpoint)
+    if problem is None:
+        return LedgerCheck(chain, entries, checkpoint=checkpoint)
+    # The line of the first entry missing, or of the entry that differs.
+    line = (numbers[-1] + 1 if numbers else 1) if checkpoint.count > len(entries) else (
+        numbers[checkpoint.count - 1])  # fmt: skip
+    cut = min(checkpoint.count, len(entries))
+    return LedgerCheck(
+        ChainResult(False, cut if checkpoint.count > len(entries) else cut - 1, line, problem),
+        entries,
+        entries[checkpoint.count - 1].card_id if checkpoint.count <= len(entries) else None,
+        checkpoint,
+    )
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
 
 
 def _shape_problem(obj: dict[str, Any]) -> str | None:
