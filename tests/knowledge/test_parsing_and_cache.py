@@ -13,6 +13,7 @@ from tmrplan import paths
 from tmrplan.errors import KnowledgeBaseError
 from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 from tmrplan.knowledge.parsing import load_graph
+from tmrplan.knowledge.tables import FORMAT
 
 
 def _indexes(kb: KnowledgeBase) -> tuple[object, ...]:
@@ -80,7 +81,7 @@ def test_corrupt_or_foreign_cache_file_is_rebuilt(
         good[: len(good) // 2],  # truncated
         b"\xff\xfe not json",
         b"[]",
-        good.replace(b'"format":1', b'"format":0'),  # another layout
+        good.replace(f'"format":{FORMAT}'.encode(), b'"format":0'),  # another layout
         good.replace(b'"triples":[', b'"triples":[999999999,'),  # an index out of range
         good.replace(b'"key":"', b'"key":"x'),  # another content's entry
     ]

@@ -8,6 +8,8 @@ networkx views are built at first use.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from tmrplan.knowledge.vocab import (
     SKOS,
     TMR,
 )
+from tmrplan.text import to_short_repr
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -48,6 +51,7 @@ __all__ = [
     "KnowledgeBase",
     "Match",
     "SearchHit",
+    "checks_digest",
     "load_knowledge_base",
     "local_name",
 ]
@@ -88,7 +92,11 @@ class KnowledgeBase(NameLookup):
     Attributes:
         directory: where it was loaded from.
         files: its knowledge files.
-        version: declared ``owl:versionInfo`` plus the content hash, e.g. ``0.1.0+3fa2…``.
+        version: declared ``owl:versionInfo`` plus a hash of everything that decides what the
+            knowledge base says and whether it is valid (the knowledge files, the shapes and the
+            violation queries), e.g. ``0.1.0+3fa2…``.
+        content: the hash of the knowledge files alone (what the cached indexes are of).
+        checks: the hash of the shapes and violation queries it was loaded with.
         graph: the RDF graph (source of truth, with materialised ``performs``/``actsOn``), parsed
             at first use when the indexes came from the cache.
     """
@@ -96,6 +104,8 @@ class KnowledgeBase(NameLookup):
     directory: Path
     files: list[Path]
     version: str
+    content: str = ""
+    checks: str = ""
     labels: dict[URIRef, str] = field(default_factory=dict)
     alt_labels: dict[URIRef, list[str]] = field(default_factory=dict)
     types: dict[URIRef, URIRef] = field(default_factory=dict)
@@ -121,7 +131,7 @@ class KnowledgeBase(NameLookup):
             # The indexes came from the cache for the files as they were at load; a graph read
             # from files edited since would disagree with them (and with the version every plan
             # and validation stamp names), so it is refused rather than mixed.
-            if content_hash(files) != self.version.rpartition("+")[2]:
+            if content_hash(files) != self.content:
                 raise KnowledgeBaseError(
                     f"the knowledge files in {str(self.directory)!r} changed after they were "
                     f"loaded (version {self.version}); load the knowledge base again"
@@ -382,6 +392,7 @@ def load_knowledge_base(
     directory = ontology or paths.ontology_dir()
     files = knowledge_files(directory)
     digest = content_hash(files)
+    checks = checks_digest(directory)
     folder = cache_dir or paths.knowledge_cache()
     key = cache.cache_key(directory, digest)
     graph = None
@@ -391,6 +402,98 @@ def load_knowledge_base(
         materialise(graph)
         tables = cache.tables_of(graph)
         cache.store(folder, key, tables)
-    kb = KnowledgeBase(directory, files, f"{tables.declared}+{digest}", _graph=graph)
+    declared = checked_version(tables.declared, files)
+    version = f"{declared}+{_combined(digest, checks)}"
+    kb = KnowledgeBase(directory, files, version, digest, checks, _graph=graph)
     kb._build_indexes(tables)
     return kb
+
+
+def checks_digest(ontology: Path) -> str:
+    """A short hash of what a knowledge base is checked against: its shapes and its violation
+    queries (names and bytes; a missing shapes file hashes as empty and fails at validation).
+
+    Example:
+        >>> len(checks_digest(paths.ontology_dir()))
+        12
+    """
+    digest = hashlib.sha256()
+    for path in (paths.shapes_file(ontology), *paths.violation_queries(ontology)):
+        digest.update(path.name.encode() + b"\0")
+        try:
+            data = path.read_bytes() if path.is_file() else b""
+        except OSError as exc:
+            raise KnowledgeBaseError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()[:12]
+
+
+def _combined(content: str, checks: str) -> str:
+    # One 12-digit hash in the version: the same knowledge files checked by other shapes or
+    # queries are another knowledge base as far as validity goes (issue 17, item 1).
+    return hashlib.sha256(f"{content}\n{checks}".encode()).hexdigest()[:12]
+
+
+# A declared version: ASCII digits and dots, an optional pre-release; short, no path characters.
+_VERSION = re.compile(
+    r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,3}(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?", re.ASCII
+)
+MAX_VERSION_LENGTH = 40
+UNVERSIONED = "unversioned"
+
+
+def checked_version(declared: str, files: list[Path]) -> str:
+    """The ontology's ``owl:versionInfo`` if it is a version (``0.1.0``, ``2.0.0-rc.1``), else
+    an error naming the file and line that declare it: the value goes into every plan, audit
+    event and export, so a long or path-like one is refused here (issue 17, item 3).
+
+    Raises:
+        KnowledgeBaseError: for a value that is not a version, or for two different values.
+
+    Example:
+        >>> checked_version("0.1.0", [])
+        '0.1.0'
+        >>> checked_version("../../x", [])
+        Traceback (most recent call last):
+        ...
+        tmrplan.errors.KnowledgeBaseError: owl:versionInfo '../../x' is not a version: ...
+    """
+    if declared == UNVERSIONED:
+        return declared
+    values = declared.split("\n")
+    path, line = _declared_where(files, values[0])
+    if len(values) > 1:
+        shown = ", ".join(to_short_repr(v, 30) for v in values[:3])
+        raise KnowledgeBaseError(
+            f"the ontology declares {len(values)} owl:versionInfo values ({shown}); keep one",
+            path=path,
+            line=line,
+        )
+    if len(declared) > MAX_VERSION_LENGTH or not _VERSION.fullmatch(declared):
+        raise KnowledgeBaseError(
+            f"owl:versionInfo {to_short_repr(declared, 40)} is not a version: ASCII digits and "
+            f"dots with an optional pre-release, e.g. '0.1.0' or '1.2.0-rc.1', at most "
+            f"{MAX_VERSION_LENGTH} characters",
+            path=path,
+            line=line,
+        )
+    return declared
+
+
+def _declared_where(files: list[Path], value: str) -> tuple[str | None, int | None]:
+    """The file and line that declare ``owl:versionInfo`` (the first line naming the property
+    in the file that holds the value), for the error message; best effort."""
+    found: tuple[str | None, int | None] = (None, None)
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find("versionInfo")
+        if at == -1:
+            continue
+        where = (str(path), text.count("\n", 0, at) + 1)
+        if value[:20] in text:
+            return where
+        found = found if found[0] else where
+    return found

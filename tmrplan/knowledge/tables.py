@@ -19,8 +19,9 @@ from rdflib import Graph, Literal, URIRef
 from tmrplan.atomic import write_atomically
 from tmrplan.knowledge.vocab import ONTOLOGY_IRI, OWL
 
-# Raised when the layout of the tables changes, so older cache files stop matching.
-FORMAT = 1
+# Raised when the layout of the tables changes, so older cache files stop matching (2: every
+# owl:versionInfo value is kept, not the first one met).
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class Tables:
         iris: every IRI that is a subject, predicate or object of an IRI triple, or has a literal.
         triples: IRI-only triples as indexes into ``iris``, sorted, without duplicates.
         literals: ``(subject, predicate, lexical form)`` in the graph's order, IRI subjects only.
-        declared: the ontology's ``owl:versionInfo``.
+        declared: the ontology's ``owl:versionInfo`` as declared, unchecked (several values one
+            per line, ``unversioned`` when there is none): ``kb.checked_version`` decides
+            whether it is a version. It never names a file: cache files are named by a hash.
     """
 
     iris: list[URIRef]
@@ -61,14 +64,15 @@ def tables_of(graph: Graph) -> Tables:
             values.append((s, p, str(o)))
     iris = sorted({t for link in links for t in link} | {t for s, p, _ in values for t in (s, p)})
     number = {iri: i for i, iri in enumerate(iris)}
-    declared = next(
-        (str(v) for v in graph.objects(URIRef(ONTOLOGY_IRI), OWL.versionInfo)), "unversioned"
+    # Every value, so that two of them are refused at load rather than one picked at random.
+    declared = "\n".join(
+        sorted({str(v) for v in graph.objects(URIRef(ONTOLOGY_IRI), OWL.versionInfo)})
     )
     return Tables(
         iris,
         sorted((number[s], number[p], number[o]) for s, p, o in links),
         [(number[s], number[p], v) for s, p, v in values],
-        declared,
+        declared or "unversioned",
     )
 
 
