@@ -12,8 +12,13 @@ import click
 from tmrplan.cli.context import EXIT_FINDINGS, Context, emit, output_option
 from tmrplan.knowledge.describe import describe
 from tmrplan.knowledge.kb import KnowledgeBase, local_name
+from tmrplan.knowledge.lookup import MAX_QUERY
 from tmrplan.knowledge.names import is_abbreviation
 from tmrplan.knowledge.vocab import TMR
+from tmrplan.text import to_short_repr
+
+# More hits than the knowledge base has names is no search at all.
+MAX_LIMIT = 10_000
 
 
 @click.command()
@@ -94,13 +99,40 @@ def to_text(data: dict[str, Any]) -> str:
     return description_to_text(data)
 
 
+class _Limit(click.IntRange):
+    """1 to :data:`MAX_LIMIT`; a value too long to be one is named shortened, not echoed."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and len(value.strip()) > len(str(MAX_LIMIT)):
+            self.fail(f"{to_short_repr(value)} is not a number from 1 to {MAX_LIMIT}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A search text no longer than any name could be: a longer one is refused, shortened."""
+    if len(value.strip()) > MAX_QUERY:
+        raise click.BadParameter(
+            f"{to_short_repr(value)} is longer than any name: at most {MAX_QUERY} characters",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 @click.command()
-@click.argument("text")
-@click.option("--limit", default=20, show_default=True, help="Most results to print.")
+@click.argument("text", callback=_search_text)
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=_Limit(1, MAX_LIMIT),
+    help=f"Most results to print (1 to {MAX_LIMIT}).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def search(obj: Context, text: str, limit: int, fmt: str) -> None:
-    """Fuzzy, synonym-aware search over every name in the knowledge base."""
+    """Fuzzy, synonym-aware search over every name in the knowledge base (a text of at most
+    200 characters: no name is longer)."""
     kb = obj.kb
     hits = kb.search(text, limit=limit)
     if fmt == "json":
@@ -116,7 +148,7 @@ def search(obj: Context, text: str, limit: int, fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not hits:
-        click.echo(f"no match for {text!r}")
+        click.echo(f"no match for {to_short_repr(text)}")
     for hit in hits:
         kind = local_name(kb.type_of(hit.entity) or hit.entity)
         via = "" if hit.matched == hit.label.casefold() else f"  (matched {hit.matched!r})"

@@ -34,6 +34,9 @@ _GENERIC_KINDS = frozenset(
 )
 # Where an entity lies: a nerve's course, a muscle's or branch's region.
 _PLACES = (TMR.coursesThrough, TMR.locatedIn)
+# The longest text search reads: longer than any name (the longest, a transfer pattern's label,
+# is 165 characters), so a longer one can match nothing and is not searched (issue 17, item 14).
+MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -310,9 +313,20 @@ class NameLookup:
         shorter name, so "peroneal" finds the peroneal nerves before longer descriptions. What
         the resolver answers (an abbreviation, the words in another order, every candidate of
         a generic name) is found too.
+
+        At most ``limit`` hits (none for a ``limit`` below 1); a text of more than
+        :data:`MAX_QUERY` characters is longer than any name and finds nothing.
+
+        Example:
+            >>> from tmrplan.knowledge.kb import load_knowledge_base
+            >>> kb = load_knowledge_base()
+            >>> len(kb.search("nerve", limit=3)), kb.search("nerve", limit=-5)
+            (3, [])
+            >>> kb.search("a" * 100_000), len(kb.search("nerve", limit=10**30)) > 100
+            ([], True)
         """
         query = text.strip().casefold()
-        if not query:
+        if not query or limit < 1 or len(query) > MAX_QUERY:
             return []
         index = self.resolver
         best: dict[URIRef, SearchHit] = {}
@@ -333,7 +347,9 @@ class NameLookup:
             for worded, entities in index.words_containing(words):
                 for entity in entities:
                     hit(entity, index.shown(worded), 0.95)
-        for worded, score in index.close(query, limit=max(limit, 10), cutoff=70):
+        # rapidfuzz takes a C long: more close names than there are names is every one.
+        close = min(max(limit, 10), len(self.types) + 10)
+        for worded, score in index.close(query, limit=close, cutoff=70):
             for entity in index.entities_named(worded):
                 hit(entity, index.shown(worded), score / 100)
         resolved = index.candidates(text, kind=kind, limb=limb)
