@@ -1,6 +1,7 @@
 """The rules page as a governance committee uses it, driven in-process with AppTest: sources by
 title with links, each test's inputs and expected flag, filter and sort, the draft → in review
-step, a confirmation before approve and retire, and messages without the server's paths."""
+step, a confirmation before approve and retire, and messages without the server's paths; the
+ranking card listed, read and reviewed like the rule cards."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def test_each_test_shows_its_inputs_and_expected_flag() -> None:
 def test_cards_filter_by_status_and_due_date_and_sort_by_due_date() -> None:
     app = open_rules()
     book = load_rulebook()
-    total = len(book.cards)
+    total = len(book.governed)  # the rule cards and the ranking card
     assert f"All {total} cards shown" in "\n".join(c.value for c in app.caption)
     app.selectbox(key="rules_sort").set_value("review due, latest first").run()
     labels = [e.label for e in app.expander]
@@ -110,7 +111,7 @@ def test_cards_filter_by_status_and_due_date_and_sort_by_due_date() -> None:
     assert "No card matches the filter." in app.info[0].value
     app.multiselect(key="rules_status").set_value(["draft"]).run()
     app.selectbox(key="rules_due").set_value("overdue").run()
-    overdue = [c for c in book.cards if c.is_overdue()]
+    overdue = [c for c in book.governed if c.status == "draft" and c.is_overdue()]
     assert len(app.expander) == len(overdue)
 
 
@@ -183,3 +184,93 @@ def test_a_card_changed_after_it_was_read_is_not_approved(draft_rules: Path) -> 
     assert "changed since it was read" in message and str(draft_rules) not in message
     assert load_ledger(draft_rules).entries == ()
     assert load_rulebook(draft_rules).get("TMR-RISK-NONE").status == "in_review"
+
+
+RANKING = "TMR-RANKING"
+
+
+def test_the_ranking_card_is_listed_and_reviewable_like_the_rule_cards() -> None:
+    app = open_rules()
+    book = load_rulebook()
+    label = expander_of(app, RANKING).label
+    ranking = book.ranking
+    assert label == (
+        f"{RANKING} v{ranking.version} · {ranking.status} · NOT APPROVED · ranking card · "
+        f"review due {ranking.review_due.isoformat()}"
+    )
+    assert RANKING in app.selectbox(key="review_card").options
+    # Filtered and sorted with the others: by status, and by review date.
+    app.multiselect(key="rules_status").set_value(["active"]).run()
+    assert not [e for e in app.expander if e.label.startswith(f"{RANKING} v")]
+    app.multiselect(key="rules_status").set_value([ranking.status]).run()
+    app.selectbox(key="rules_sort").set_value("review due, latest first").run()
+    due = [e.label.split("review due ")[1][:10] for e in app.expander]
+    assert due == sorted(due, reverse=True) and any(e.label == label for e in app.expander)
+
+
+def test_the_ranking_card_opens_with_its_keys_in_words_sources_and_tests() -> None:
+    card = texts(expander_of(open_rules(), RANKING))
+    ranking = load_rulebook().ranking
+    assert f"Keys, in order ({len(ranking.keys)}):" in card
+    # Each key in words, in order, with what it reads and which value comes first, and why.
+    assert (
+        "1. **published in patients**\\: clinical pattern, yes first (a published pattern "
+        "reports this donor in patients in this context (not only in cadavers))"
+    ) in card
+    assert (
+        "**donor status**\\: donor status, least cautious first (redundant, then partial, then "
+        "functional)" in card
+    )
+    assert "options flagged by TMR-DISTAL-TARGET after the others (the card “Target distal" in card
+    assert f"   - Why: {ranking.keys[0].rationale}" in card
+    # Sources by label and title, never by id; a DOI-less web source links its page.
+    assert "Patient information leaflet\\: TMR for neuroma pain" in card
+    assert "_Targeted reinnervation for transhumeral amputees" in card
+    assert "[web page](https://www.scholars.northwestern.edu/" in card
+    assert "src\\_" not in card and "src_" not in card
+    # Its own tests: each option's facts in, the expected order out.
+    assert f"Tests: {len(ranking.tests)}/{len(ranking.tests)} pass" in card
+    assert "| test | inputs | expected order | result |" in card
+    assert (
+        "| a target the distal-target card flags comes after one that needs no graft | distal\\: "
+        "flagged by TMR-DISTAL-TARGET, distance to entry = 1.0; proximal\\: no card fired, "
+        "distance to entry = 1.5 | proximal, then distal | pass |"
+    ) in card
+    assert "| (a = b, tied) | pass |" in card
+    assert "myoelectric prosthesis = yes" in card  # a test's case facts
+    assert f"Content hash {ranking.content_hash} · file ranking.yaml, line " in card
+
+
+def test_the_ranking_card_is_approved_only_after_confirmation(draft_rules: Path) -> None:
+    audit = AuditLog()
+    before = audit.count()
+    app = fill(open_rules(), RANKING, "approve", REVIEWER)
+    assert "in\\_review first" in app.error[0].value and "ranking.yaml" in app.error[0].value
+    app = fill(app, RANKING, "submit for review", AUTHOR, "ranking ready for governance")
+    assert f"Recorded\\: submit for review of {RANKING}" in app.success[-1].value
+    assert "· in_review · NOT APPROVED · ranking card" in expander_of(app, RANKING).label
+    app = fill(app, RANKING, "approve", REVIEWER)
+    read_hash = load_rulebook(draft_rules).ranking.content_hash
+    box = confirm_box(app)
+    version = load_rulebook(draft_rules).ranking.version
+    assert box.label == f"I have read {RANKING} v{version} at content hash {read_hash[:12]}"
+    assert app.button(key="review_confirm").disabled
+    assert [e.action for e in load_ledger(draft_rules).entries] == ["submit"]
+    box.check().run()
+    app.button(key="review_confirm").click().run()
+    assert not app.exception
+    assert f"Recorded\\: approve of {RANKING}" in app.success[-1].value
+    assert "· active · approved · ranking card" in expander_of(app, RANKING).label
+    book = load_rulebook(draft_rules)
+    assert book.ranking.status == "active" and RANKING in book.approved
+    assert [(e.action, e.who, e.card_id) for e in load_ledger(draft_rules).entries] == [
+        ("submit", AUTHOR, RANKING),
+        ("approve", REVIEWER, RANKING),
+    ]
+    events = audit.events()[before:]
+    assert [(e.kind, e.actor) for e in events] == [("submission", AUTHOR), ("approval", REVIEWER)]
+    # Retiring it is refused before any confirmation: plans need an order.
+    app = fill(app, RANKING, "retire", REVIEWER)
+    assert "cannot be retired" in app.error[0].value
+    assert not [c for c in app.checkbox if c.key and c.key.startswith("review_read_")]
+    assert [e.action for e in load_ledger(draft_rules).entries] == ["submit", "approve"]

@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -29,12 +29,23 @@ from tmrplan.knowledge.vocab import TMR
 from tmrplan.render import markdown
 from tmrplan.render.document import Document, Span, Table, cite, fixed
 from tmrplan.rules.cards import RuleBook, RuleCard, load_rulebook
+from tmrplan.rules.facts import FACTS
 from tmrplan.rules.ledger import LedgerEntry, load_ledger
-from tmrplan.rules.selftest import expected_in_words, inputs_in_words, run_card_tests
+from tmrplan.rules.ranking import FIRED, OUTCOMES, RankingCard, RankingKey, RankingTest
+from tmrplan.rules.selftest import (
+    expected_in_words,
+    inputs_in_words,
+    run_card_tests,
+    value_in_words,
+)
 from tmrplan.ui.resources import planner, record
 from tmrplan.ui.widgets import bullet_list, md
 
+if TYPE_CHECKING:  # a name pytest would try to collect from this module's doctests
+    from tmrplan.rules.selftest import TestResult
+
 Action = Callable[..., LedgerEntry]
+Card = RuleCard | RankingCard  # every governed card: the rule cards and the ranking card
 # What each choice of the review form does, and the audit log's word for it.
 _ACTIONS: dict[str, Action] = {
     "comment": comment,
@@ -56,7 +67,7 @@ _CONSEQUENCE = {
 }
 
 STATUSES = ("draft", "in_review", "active", "retired")
-SORTS: dict[str, Callable[[RuleCard], Any]] = {
+SORTS: dict[str, Callable[[Card], Any]] = {
     "review due, soonest first": lambda c: (c.review_due, c.id),
     "review due, latest first": lambda c: (-c.review_due.toordinal(), c.id),
     "status (draft first), then review due": lambda c: (
@@ -114,18 +125,19 @@ def public_message(error: Exception, rules_dir: Path) -> str:
     return md(text)
 
 
-def choose_cards(book: RuleBook) -> list[RuleCard]:
-    """The filter and sort controls, and the cards they choose, in order."""
+def choose_cards(book: RuleBook) -> list[Card]:
+    """The filter and sort controls, and the cards they choose (the ranking card among them),
+    in order."""
     # Status on a row of its own: four chosen statuses fit a tablet's width there.
     statuses = st.multiselect("Status", STATUSES, default=list(STATUSES), key="rules_status")
     middle, right = st.columns(2)
     due = middle.selectbox("Review due", DUE, key="rules_due")
     order = right.selectbox("Sort by", list(SORTS), key="rules_sort")
     cards = sorted(
-        (c for c in book.cards if c.status in statuses and _due_matches(c, due)),
+        (c for c in book.governed if c.status in statuses and _due_matches(c, due)),
         key=SORTS[order],
     )
-    total = len(book.cards)
+    total = len(book.governed)
     if len(cards) == total:
         st.caption(f"All {total} cards shown, sorted by {order}.")
     else:
@@ -137,7 +149,7 @@ def choose_cards(book: RuleBook) -> list[RuleCard]:
     return cards
 
 
-def _due_matches(card: RuleCard, due: str, today: dt.date | None = None) -> bool:
+def _due_matches(card: Card, due: str, today: dt.date | None = None) -> bool:
     today = today or dt.date.today()
     if due == "overdue":
         return card.is_overdue(today)
@@ -186,57 +198,35 @@ def source_line(kb: KnowledgeBase, source_id: str) -> str:
     return markdown.inline(tuple(parts))
 
 
-def show_cards(book: RuleBook, cards: list[RuleCard]) -> None:
+def source_label(kb: KnowledgeBase, source_id: str) -> str:
+    """A source by its label alone as safe Markdown, its DOI or PubMed id linked (the shared
+    ``cite``): where a list repeats sources whose titles are given once below it."""
+    return markdown.inline(tuple(cite(describe_source(kb, TMR[source_id]))))
+
+
+def show_cards(book: RuleBook, cards: list[Card]) -> None:
     """One expander per card: what it says, its sources, who wrote and reviewed it, each of its
-    tests with inputs and expected flag, and its ledger entries."""
+    tests with inputs and expected outcome, and its ledger entries. The ranking card shows its
+    keys in order, in words, where a rule card shows its conditions and flag."""
     service = planner()
     results = run_card_tests(book, service.engine)
     ledger = load_ledger(book.directory)
     if not cards:
         st.info("No card matches the filter.")
     for card in cards:
-        mine = [r for r in results if r.card is card]
         overdue = " · REVIEW OVERDUE" if card.is_overdue() else ""
         state = "approved" if card.id in book.approved else "NOT APPROVED"
+        kind = "ranking card" if isinstance(card, RankingCard) else card.severity.value
         with st.expander(
             f"{md(card.id)} v{md(card.version)} · {card.status} · {state} · "
-            f"{card.severity.value} · review due {card.review_due.isoformat()}{overdue}"
+            f"{kind} · review due {card.review_due.isoformat()}{overdue}"
         ):
             st.write(f"**{md(card.title)}**")
             st.write(md(card.rationale))
-            st.write(f"When: {md(card.conditions_in_words())}")
-            st.write(f"Flag: {md(card.code)} ({card.severity.value}) — {md(card.message)}")
-            st.write(
-                f"Author: {md(card.author)} · reviewer: {md(card.reviewer)} · "
-                f"review due {card.review_due.isoformat()}{overdue}"
-            )
-            st.write(f"Approval: {md(book.approval_state(card))}")
-            st.caption(
-                f"Content hash {card.content_hash} · file {md(card.path.name)}, line {card.line}"
-            )
-            st.write("Sources:")
-            bullet_list(source_line(service.kb, s) for s in card.sources)
-            if card.runs:
-                passed = sum(r.passed for r in mine)
-                st.write(f"Tests: {passed}/{len(mine)} pass")
-                rows = tuple(
-                    (
-                        r.test.name,
-                        inputs_in_words(card, r.test),
-                        expected_in_words(card, r.test),
-                        r.outcome_in_words(),
-                    )
-                    for r in mine
-                )
+            if isinstance(card, RankingCard):
+                ranking_body(book, service.kb, card)
             else:
-                st.write(f"Tests: not run (the card is retired); {len(card.tests)} written")
-                rows = tuple(
-                    (t.name, inputs_in_words(card, t), expected_in_words(card, t), "not run")
-                    for t in card.tests
-                )
-            table = Table(("test", "inputs", "expected", "result"), rows)
-            # The Markdown backend escapes every cell: test names and values are data.
-            st.markdown(markdown.to_markdown(Document("tests", (table,))))
+                rule_body(book, service.kb, card, [r for r in results if r.card is card])
             st.write("Ledger:")
             bullet_list(
                 md(
@@ -245,6 +235,152 @@ def show_cards(book: RuleBook, cards: list[RuleCard]) -> None:
                 )
                 for e in ledger.about(card.id)
             )
+
+
+def _review_lines(book: RuleBook, card: Card) -> None:
+    overdue = " · REVIEW OVERDUE" if card.is_overdue() else ""
+    st.write(
+        f"Author: {md(card.author)} · reviewer: {md(card.reviewer)} · "
+        f"review due {card.review_due.isoformat()}{overdue}"
+    )
+    st.write(f"Approval: {md(book.approval_state(card))}")
+    st.caption(f"Content hash {card.content_hash} · file {md(card.path.name)}, line {card.line}")
+
+
+def rule_body(book: RuleBook, kb: KnowledgeBase, card: RuleCard, mine: list[TestResult]) -> None:
+    """A rule card's conditions, flag, review facts, sources and tests."""
+    st.write(f"When: {md(card.conditions_in_words())}")
+    st.write(f"Flag: {md(card.code)} ({card.severity.value}) — {md(card.message)}")
+    _review_lines(book, card)
+    st.write("Sources:")
+    bullet_list(source_line(kb, s) for s in card.sources)
+    if card.runs:
+        passed = sum(r.passed for r in mine)
+        st.write(f"Tests: {passed}/{len(mine)} pass")
+        rows = tuple(
+            (
+                r.test.name,
+                inputs_in_words(card, r.test),
+                expected_in_words(card, r.test),
+                r.outcome_in_words(),
+            )
+            for r in mine
+        )
+    else:
+        st.write(f"Tests: not run (the card is retired); {len(card.tests)} written")
+        rows = tuple(
+            (t.name, inputs_in_words(card, t), expected_in_words(card, t), "not run")
+            for t in card.tests
+        )
+    table = Table(("test", "inputs", "expected", "result"), rows)
+    # The Markdown backend escapes every cell: test names and values are data.
+    st.markdown(markdown.to_markdown(Document("tests", (table,))))
+
+
+def ranking_body(book: RuleBook, kb: KnowledgeBase, card: RankingCard) -> None:
+    """The ranking card: its keys in order and in words (what each reads, which value comes
+    first, why, and its sources), its review facts and sources, and its tests (each option's
+    facts in, the expected order out)."""
+    st.write(
+        "Orders each nerve's donor options. The keys apply in turn: each decides only between "
+        "options the keys before it leave equal. An option whose value for a key is not known "
+        "comes after those whose value is known; options equal after every key are shown as "
+        "tied."
+    )
+    st.write(f"Keys, in order ({len(card.keys)}):")
+    st.markdown(
+        "\n".join(
+            f"{n}. {key_in_words(key, book)}\n   - Why: {md(key.rationale)}\n   - Sources: "
+            + "; ".join(source_label(kb, s) for s in key.sources)
+            for n, key in enumerate(card.keys, 1)
+        )
+    )
+    _review_lines(book, card)
+    st.write("Sources of the card and its keys:")
+    every = dict.fromkeys([*card.sources, *(s for key in card.keys for s in key.sources)])
+    bullet_list(source_line(kb, s) for s in every)
+    failed = card.failing_tests()
+    rows = tuple(
+        (
+            test.name,
+            ranking_inputs_in_words(test),
+            order_in_words(test.expect),
+            "FAIL" if any(f.startswith(f"test {test.name!r}:") for f in failed) else "pass",
+        )
+        for test in card.tests
+    )
+    passed = sum(row[3] == "pass" for row in rows)
+    st.write(f"Tests: {passed}/{len(rows)} pass (options in, the expected order out)")
+    table = Table(("test", "inputs", "expected order", "result"), rows)
+    # The Markdown backend escapes every cell: test names and values are data.
+    st.markdown(markdown.to_markdown(Document("ranking tests", (table,))))
+
+
+def key_in_words(key: RankingKey, book: RuleBook | None = None) -> str:
+    """A ranking key as safe Markdown: its name in bold, what it reads and which value comes
+    first, and what that means: a fact's meaning, an outcome's order, a rule card's title.
+
+    Example:
+        >>> from tmrplan.rules.cards import load_rulebook
+        >>> keys = load_rulebook().ranking.keys
+        >>> key_in_words(keys[0])  # doctest: +ELLIPSIS
+        '**published in patients**\\\\: clinical pattern, yes first (a published pattern reports...'
+        >>> key_in_words(next(k for k in keys if k.outcome == "donor_status"))
+        '**donor status**\\\\: donor status, least cautious first (redundant, then partial, then functional)'
+    """
+    name, _, rest = key.in_words().partition(": ")
+    if key.fact is not None:
+        meaning: str | None = FACTS[key.fact].meaning
+    elif key.outcome is not None:
+        order = OUTCOMES[key.outcome]
+        meaning = ", then ".join(
+            sorted((v for v in order if v != "unknown"), key=lambda v: order[v])
+        )
+    else:
+        # The rulebook refuses a ranking key that reads no running card: get() finds it.
+        meaning = f"the card “{book.get(key.rule).title}”" if book and key.rule else None
+    return f"**{md(name)}**" + md(f": {rest}" + (f" ({meaning})" if meaning else ""))
+
+
+def ranking_inputs_in_words(test: RankingTest) -> str:
+    """A ranking test's inputs: the case's facts, then each option with the facts it states
+    (the rule cards that fired for it in words), in the test's order.
+
+    Example:
+        >>> test = RankingTest(
+        ...     "t", {"myoelectric_prosthesis": True},
+        ...     {"a": {"septa_crossed": 0, "fired_rules": ["TMR-DISTAL-TARGET"]}, "b": {}},
+        ...     (("a",), ("b",)),
+        ... )
+        >>> ranking_inputs_in_words(test)
+        'case: myoelectric prosthesis = yes; a: septa crossed = 0, flagged by TMR-DISTAL-TARGET; b: nothing stated'
+    """
+    parts = []
+    if test.case:
+        parts.append("case: " + _facts_in_words(test.case))
+    for name, facts in test.options.items():
+        parts.append(f"{name}: {_facts_in_words(facts) or 'nothing stated'}")
+    return "; ".join(parts)
+
+
+def _facts_in_words(facts: dict[str, Any]) -> str:
+    words = []
+    for name, value in facts.items():
+        if name == FIRED:
+            words.append(f"flagged by {' and '.join(value)}" if value else "no card fired")
+        else:
+            words.append(f"{name.replace('_', ' ')} = {value_in_words(value)}")
+    return ", ".join(words)
+
+
+def order_in_words(groups: tuple[tuple[str, ...], ...]) -> str:
+    """An expected order: ``a before b``, a tie as ``(b = c, tied)``.
+
+    Example:
+        >>> order_in_words((("a",), ("b", "c")))
+        'a, then (b = c, tied)'
+    """
+    return ", then ".join(g[0] if len(g) == 1 else f"({' = '.join(g)}, tied)" for g in groups)
 
 
 def review_form(book: RuleBook) -> None:
@@ -258,7 +394,7 @@ def review_form(book: RuleBook) -> None:
         "at its current content."
     )
     with st.form("review", border=True):
-        card_id = st.selectbox("Card", [c.id for c in book.cards], key="review_card")
+        card_id = st.selectbox("Card", [c.id for c in book.governed], key="review_card")
         action = st.radio("Action", list(_ACTIONS), horizontal=True, key="review_action")
         left, right = st.columns(2)
         who = left.text_input("Your name", key="review_who")
