@@ -9,6 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from tmrplan.ui.http_guard import http_guard
 
 
 @asynccontextmanager
@@ -24,13 +27,15 @@ async def preload(_: st.App) -> AsyncIterator[None]:
 
 
 def _preload() -> None:
-    from tmrplan.render.drawing import warm_up
+    # The plan page's modules too, so the first visitor's script run finds them imported. The
+    # diagram workers start only once a page has been drawn (tmrplan.ui.resources): started
+    # here, they took the cores from the browser loading the first page.
+    import tmrplan.ui.plan_page  # noqa: F401
     from tmrplan.ui.resources import planner
 
     planner()
-    # Then the diagram workers start and load matplotlib, before the first basis is opened
-    # (not alongside the planner: on two cores they would slow the first page down).
-    warm_up()
 
 
-app = st.App("app.py", lifespan=preload)
+# Security headers on every response; another origin's page refused its WebSocket before
+# Streamlit would look up the machine's external IP to judge it (tmrplan.ui.http_guard).
+app = st.App("app.py", lifespan=preload, middleware=[Middleware(http_guard)])

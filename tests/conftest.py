@@ -19,6 +19,9 @@ from tmrplan.knowledge.kb import KnowledgeBase, load_knowledge_base
 from tmrplan.planning.planner import Planner
 from tmrplan.rules.cards import load_rulebook
 
+# The suite's last check: no process a test started outlives the run.
+pytest_plugins = ["tests.leftover_processes"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SYSTEM = Path(__file__).parent / "system"
 # The framework every fixture ontology shares with the shipped one: vocabulary, shapes, checks.

@@ -280,3 +280,19 @@ def test_rules_page_shows_the_impact_of_the_working_copy(reviewable_rules: Path)
     assert not app.exception
     report = next(m.value for m in app.markdown if m.value.startswith("# Impact of rule"))
     assert "## Cards that differ" in report and "TMR-RISK-NONE" in report
+
+
+def test_two_sessions_exporting_the_same_case_get_different_addresses() -> None:
+    """Issue 17, item 5: an export's address was a hash of bytes that depend only on the case, the
+    versions and the date, so anyone who could reach the server could test whether a case was
+    being viewed and fetch its export. Each session's copies now carry its own random reference."""
+
+    def export_addresses() -> dict[str, str]:
+        app = plan_case(open_page("plan"), "transradial", ["median nerve"])
+        buttons = {b.label: b.proto.url for b in app.get("download_button")}
+        return {label: buttons[label] for label in ("Download Markdown", "Download JSON")}
+
+    first, second = export_addresses(), export_addresses()
+    for label, address in first.items():
+        assert address and second[label], label
+        assert address != second[label], f"{label} has the same address in two sessions"

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -191,6 +191,27 @@ class Document:
 
 # ---------------------------------------------------------------------------------------------
 # the shared pieces
+
+
+def with_copy_reference(document: Document, reference: str) -> Document:
+    """The document ending with a line that names this copy by a random reference.
+
+    The app's exports carry one per browser session: a download's address is a hash of its
+    bytes, and without it the bytes depend only on the case, the versions and the date, so anyone
+    able to reach the server could test whether a given case is being viewed and fetch its
+    export. The reference names the copy, never the patient.
+
+    Example:
+        >>> doc = with_copy_reference(Document("t", ()), "Q1w2E3")
+        >>> doc.blocks[-1].spans[0].text
+        'Copy reference Q1w2E3 (random, issued to the session that exported this copy).'
+    """
+    line = Paragraph(
+        spans(
+            f"Copy reference {reference} (random, issued to the session that exported this copy)."
+        )
+    )
+    return replace(document, blocks=(*document.blocks, line))
 
 
 def doi_link(doi: str) -> str:

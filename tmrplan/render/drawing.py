@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from tmrplan.errors import OutputError
 from tmrplan.planning.donor_loss import ActionLoss
 
+WORKER_NICENESS = 10  # added to the server's: below the server, above nothing that matters
 DRAW_TIMEOUT_S = 60.0  # a diagram takes ~0.15 s; a minute means a stuck worker, not a slow one
 
 _lock = threading.Lock()
@@ -35,7 +36,7 @@ def _executor() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(
                 max_workers=os.cpu_count() or 1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         return _pool
@@ -47,6 +48,15 @@ def _discard(broken: ProcessPoolExecutor) -> None:
         if _pool is broken:
             _pool = None
     broken.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the workers (waiting for a drawing under way); the next drawing starts new ones."""
+    global _pool
+    with _lock:
+        stopping, _pool = _pool, None
+    if stopping is not None:
+        stopping.shutdown(wait=True, cancel_futures=True)
 
 
 def warm_up() -> None:
@@ -82,9 +92,14 @@ def loss_picture(donor: str, target: str, losses: Sequence[ActionLoss], fmt: str
 # Run in the workers.
 
 
-def _exit_with_parent(parent: int) -> None:
-    """End this worker when the server that started it is gone: a server stopped by a signal
-    (or killed) does not shut its pool down, and an idle worker would wait for work forever."""
+def _start_worker(parent: int) -> None:
+    """Yield the processor to the server, and end with it.
+
+    A worker runs at a lower priority: warmed up while a cold server answers its first page, two
+    workers importing matplotlib took the two cores from the server and the browser. And it ends
+    when the server that started it is gone: a server stopped by a signal (or killed) does not
+    shut its pool down, and an idle worker would wait for work forever."""
+    os.nice(WORKER_NICENESS)
 
     def watch() -> None:
         while os.getppid() == parent:

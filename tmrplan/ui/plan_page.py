@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,7 +20,7 @@ from tmrplan.model import CONTEXT_FIELDS, LEVEL_IDS, Case, Flag, NervePlan, Opti
 from tmrplan.notice import NOTICE, preview_notice
 from tmrplan.planning.donor_loss import ActionLoss, option_loss, what_is_lost
 from tmrplan.render import drawing
-from tmrplan.render.document import Document, flag_headline
+from tmrplan.render.document import Document, flag_headline, with_copy_reference
 from tmrplan.render.markdown import inline
 from tmrplan.render.markdown import to_markdown as render_markdown
 from tmrplan.render.patient_sheet import patient_document
@@ -31,12 +32,12 @@ from tmrplan.render.plan_report import (
     donor_words,
     evidence_words,
     flag_in_words,
-    to_markdown,
+    plan_document,
     warning_words,
 )
 from tmrplan.ui.amputation_form import amputation_inputs
 from tmrplan.ui.nerve_picker import case_site, nerve_picker
-from tmrplan.ui.resources import planner, record
+from tmrplan.ui.resources import diagram_workers, planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
 
 _TRISTATE = {"not stated": None, "yes": True, "no": False}
@@ -63,30 +64,29 @@ def render() -> None:
     plan = st.session_state.get("plan")
     if isinstance(plan, Plan):
         show_plan(plan)
+    diagram_workers()  # after the page, not before it: see diagram_workers
 
 
 def record_plan(plan: Plan) -> None:
-    """Audit: a plan was made (versions, counts, cards; nothing about the case itself)."""
-    cards = {f.rule_id for n in plan.nerves for o in n.options for f in o.flags}
+    """Audit: a plan was made, under which versions, and whether as a PREVIEW. Nothing derived
+    from the case: not the cards that fired (a case-scope card fires only on stated context),
+    not how many nerves or options it had."""
     record(
         "plan_generated",
         kb_version=plan.kb_version,
         rules_version=plan.rules_version,
-        nerve_count=len(plan.nerves),
-        option_count=sum(len(n.options) for n in plan.nerves),
         preview=plan.is_preview,
-        cards=sorted(cards | {f.rule_id for f in plan.case_flags}),
     )
 
 
 def _basis_opened(key: str, plan: Plan, option: Option) -> None:
+    # The option itself (its rank, the cards that flagged it) is the case's: not recorded.
     if st.session_state.get(key):  # opened, not closed
         record(
             "basis_viewed",
             kb_version=plan.kb_version,
             rules_version=plan.rules_version,
-            rule_ids=sorted({f.rule_id for f in option.flags}),
-            option_rank=option.rank,
+            preview=plan.is_preview,
         )
 
 
@@ -377,23 +377,31 @@ def loss_picture(donor: str, target: str, losses: tuple[ActionLoss, ...], fmt: s
 
 def show_exports(plan: Plan) -> None:
     """PDF, Markdown and JSON, each stamped with both versions, today's date and the notice;
-    and the patient information sheet, in the patient's words."""
+    and the patient information sheet, in the patient's words. Each ends with this session's
+    copy reference, so that a download's address (a hash of its bytes) cannot be worked out from
+    the case by anyone else who can reach the server (see render.document.with_copy_reference)."""
     today = date.today()
     service = planner()
     lost = partial(option_loss, service.index, plan.case)
+    reference = st.session_state.setdefault("copy_reference", secrets.token_urlsafe(12))
 
     def picture(option: Option, losses: Sequence[ActionLoss]) -> bytes:
         return loss_picture(
             option.donor_nerve.label, option.target_muscle.label, tuple(losses), "png"
         )
 
-    def pdf_bytes() -> bytes:
-        from tmrplan.render.pdf import plan_to_pdf  # fpdf2 loads on the first PDF, not at start-up
+    def report(with_pictures: bool) -> Document:
+        document = plan_document(plan, today, lost=lost, picture=picture if with_pictures else None)
+        return with_copy_reference(document, reference)
 
-        return plan_to_pdf(plan, today, lost=lost, picture=picture)
+    def pdf_bytes() -> bytes:
+        from tmrplan.render.pdf import to_pdf  # fpdf2 loads on the first PDF, not at start-up
+
+        return to_pdf(report(with_pictures=True))
 
     def sheet() -> Document:
-        return patient_document(plan, service.about_tmr, lost=lost, exported_on=today)
+        document = patient_document(plan, service.about_tmr, lost=lost, exported_on=today)
+        return with_copy_reference(document, reference)
 
     def sheet_pdf() -> bytes:
         from tmrplan.render.pdf import to_pdf
@@ -413,7 +421,7 @@ def show_exports(plan: Plan) -> None:
     )
     markdown.download_button(
         "Download Markdown",
-        to_markdown(plan, today, lost=lost),
+        render_markdown(report(with_pictures=False)),
         "tmr-plan.md",
         mime="text/markdown",
         key="download_md",
@@ -422,7 +430,9 @@ def show_exports(plan: Plan) -> None:
     )
     as_json.download_button(
         "Download JSON",
-        json.dumps(to_json_dict(plan, today), indent=2, ensure_ascii=False),
+        json.dumps(
+            {**to_json_dict(plan, today), "copy_reference": reference}, indent=2, ensure_ascii=False
+        ),
         "tmr-plan.json",
         mime="application/json",
         key="download_json",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 import streamlit as st
 
 from tmrplan.governance.audit import AuditLog, DetailValue
 from tmrplan.planning.planner import Planner, load_planner
+from tmrplan.render import drawing
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base…")
@@ -19,6 +21,16 @@ def planner() -> Planner:
     # time here; see docs/performance.md, "The running server under load").
     gc.freeze()
     return loaded
+
+
+@st.cache_resource
+def diagram_workers() -> threading.Thread:
+    """Start the diagram workers and load matplotlib in them (about 1 s of both cores), once per
+    server, in the background. A page calls this after it is drawn, so that a cold server's
+    first page is not slowed down by it and the first diagram is not either."""
+    warming = threading.Thread(target=drawing.warm_up, name="tmrplan-warm-up", daemon=True)
+    warming.start()
+    return warming
 
 
 @st.cache_resource

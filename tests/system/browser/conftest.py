@@ -9,7 +9,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    sync_playwright,
+)
 
 from tests.system.browser.harness import (
     ARTIFACTS,
@@ -96,9 +104,19 @@ def page(browser: Browser, outside_requests: list[str]) -> Iterator[Page]:
         else:
             route.continue_()
 
+    refused: list[str] = []
+
+    def note_refusal(message: ConsoleMessage) -> None:
+        # The server's Content-Security-Policy (tmrplan.ui.http_guard) must let the whole app
+        # work: anything the browser refuses under it is a broken page, not a blocked attack.
+        if "Content Security Policy" in message.text:
+            refused.append(message.text[:300])
+
     context.on("request", record)
+    context.on("console", note_refusal)
     context.route("**/*", block)
     opened = context.new_page()
     yield opened
     context.close()
     assert not outside_requests, f"requests left the machine: {outside_requests}"
+    assert not refused, f"the page's security policy refused: {refused}"
