@@ -140,6 +140,8 @@ def _broken(
         return f"{prev_key!r} does not match {before}: the chain was edited, cut or reordered here"
     try:
         actual = entry_hash({k: v for k, v in entry.items() if k != hash_key})
+    except UnicodeEncodeError:
+        return "holds text that is not UTF-8: the entry was altered"
     except (TypeError, ValueError) as error:
         return f"content cannot be hashed ({error})"
     if actual != entry[hash_key]:

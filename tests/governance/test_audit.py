@@ -24,12 +24,7 @@ from tmrplan.governance import audit as audit_module
 from tmrplan.governance.audit import DETAIL_FIELDS, KINDS, MIGRATIONS, AuditLog
 from tmrplan.hashchain import GENESIS, canonical_json, entry_hash
 
-PLAN: dict[str, Any] = {
-    "kb_version": "0.1.0+abc",
-    "rules_version": "r1",
-    "nerve_count": 2,
-    "option_count": 9,
-}
+PLAN: dict[str, Any] = {"kb_version": "0.1.0+abc", "rules_version": "r1", "preview": True}
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +57,7 @@ def raw(db: Path, *statements: str) -> None:
 def filled(db: Path, n: int) -> AuditLog:
     opened = AuditLog(db)
     for i in range(n):
-        opened.record("plan_generated", {**PLAN, "option_count": i})
+        opened.record("plan_generated", {**PLAN, "kb_version": f"0.1.{i}"})
     return opened
 
 
@@ -103,7 +98,7 @@ def test_audit_log_opens_the_configured_path_by_default(_private_audit_db: Path)
 
 
 def test_events_are_chained_and_stored_as_canonical_json(log: AuditLog) -> None:
-    first = log.record("plan_generated", {**PLAN, "preview": True, "cards": ["B-2", "A-1"]})
+    first = log.record("plan_generated", {**PLAN, "preview": True})
     second = log.record("export", {"format": "md", "kb_version": "0.1.0+abc"}, actor="surgeon")
     assert (first.seq, second.seq) == (1, 2)
     assert first.prev_hash == GENESIS and second.prev_hash == first.hash
@@ -121,18 +116,18 @@ def test_hash_is_recomputable_from_the_exported_event(log: AuditLog) -> None:
     assert set(body) == {"seq", "at", "actor", "kind", "detail", "prev_hash"}
 
 
-def test_time_is_utc_iso_even_from_a_local_clock(tmp_path: Path) -> None:
+def test_time_is_utc_iso_to_the_minute_even_from_a_local_clock(tmp_path: Path) -> None:
     local = dt.timezone(dt.timedelta(hours=2))
-    clock = lambda: dt.datetime(2026, 3, 1, 12, 0, tzinfo=local)  # noqa: E731
+    clock = lambda: dt.datetime(2026, 3, 1, 12, 0, 59, 999999, tzinfo=local)  # noqa: E731
     with AuditLog(tmp_path / "a.sqlite3", clock=clock) as opened:
         event = opened.record("export", {"format": "pdf"})
-    assert event.at == "2026-03-01T10:00:00.000000+00:00"
+    assert event.at == "2026-03-01T10:00+00:00"
     assert dt.datetime.fromisoformat(event.at).utcoffset() == dt.timedelta(0)
 
 
 def test_events_limit_gives_the_newest_oldest_first(log: AuditLog) -> None:
     for i in range(5):
-        log.record("basis_viewed", {"option_rank": i})
+        log.record("basis_viewed", {"kb_version": str(i)})
     assert [e.seq for e in log.events(2)] == [4, 5]
     assert [e.seq for e in log.events()] == [1, 2, 3, 4, 5]
     assert log.events(0) == []
@@ -199,6 +194,12 @@ def test_unknown_kind_is_refused_naming_it_and_the_allowed_ones(log: AuditLog) -
         ("plan_generated", {"level": "transhumeral"}),
         ("export", {"format": "pdf", "side": "left"}),
         ("basis_viewed", {"case": {"nerves": ["ulnar nerve"]}}),
+        # derived from the case: the cards that fired, counts, the rank of an option opened
+        ("plan_generated", {**PLAN, "cards": ["TMR-ANTICOAGULANTS"]}),
+        ("plan_generated", {**PLAN, "nerve_count": 2}),
+        ("plan_generated", {**PLAN, "option_count": 9}),
+        ("basis_viewed", {"rule_ids": ["TMR-PRIOR-SURGERY"]}),
+        ("basis_viewed", {"option_rank": 3}),
         ("approval", {"card_id": "R-1", "text": "fine"}),  # text is for comments only
     ],
 )
@@ -217,11 +218,10 @@ def test_case_data_keys_are_refused_without_echoing_the_value(
 @pytest.mark.parametrize(
     ("detail", "message"),
     [
-        ({"nerve_count": "Jane Doe"}, "'nerve_count' must be an integer, not str"),
-        ({"nerve_count": True}, "'nerve_count' must be an integer, not bool"),
+        ({"preview": "Jane Doe"}, "'preview' must be a boolean, not str"),
         ({"preview": 1}, "'preview' must be a boolean, not int"),
-        ({"cards": "R-1"}, "'cards' must be a list of identifiers, not str"),
-        ({"cards": ["R-1", 2]}, "'cards' must be a list of identifiers of at most 200"),
+        ({"kb_version": ["Jane Doe"]}, "'kb_version' must be text, not list"),
+        ({"kb_version": True}, "'kb_version' must be text, not bool"),
         ({"kb_version": "x" * 201}, "'kb_version' must be at most 200 characters, not 201"),
     ],
 )
@@ -399,7 +399,7 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
 def test_threads_sharing_one_log_never_fork_the_chain(log: AuditLog) -> None:
     def write(worker: int) -> None:
         for i in range(200):
-            log.record("basis_viewed", {"option_rank": i, "rule_ids": [f"W{worker}"]})
+            log.record("basis_viewed", {"kb_version": f"{worker}.{i}", "preview": True})
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
     for thread in threads:
@@ -433,7 +433,7 @@ import sys
 from tmrplan.governance.audit import AuditLog
 log = AuditLog(sys.argv[1])
 for i in range(int(sys.argv[2])):
-    event = log.record("plan_generated", {"nerve_count": 1, "option_count": i, "cards": ["R-1"]})
+    event = log.record("plan_generated", {"kb_version": str(i), "preview": True})
     print(event.seq, flush=True)
 """
 
@@ -470,7 +470,7 @@ def test_a_writer_killed_mid_stream_leaves_an_intact_log(tmp_path: Path) -> None
         # there, plus at most the one committed as the kill came.
         assert result.checked == count == last.seq
         assert acknowledged <= count <= acknowledged + 1
-        assert isinstance(last.detail, dict) and last.detail["cards"] == ["R-1"]
+        assert isinstance(last.detail, dict) and last.detail["preview"] is True
 
 
 def test_processes_writing_at_once_serialise_through_sqlite(tmp_path: Path) -> None:
@@ -511,12 +511,12 @@ def write_ledger(rules: Path, n: int) -> Path:
 
 def test_cli_log_text_and_json(_private_audit_db: Path) -> None:
     with filled(_private_audit_db, 3) as opened:
-        opened.record("plan_generated", {"preview": True, "cards": ["A", "B"]})
+        opened.record("plan_generated", {"preview": True, "rules_version": "r1"})
     code, out = run("audit", "log", "--limit", "2")
     assert code == 0, out
     lines = out.splitlines()
     assert len(lines) == 2 and lines[0].lstrip().startswith("3  ")
-    assert lines[1].endswith(f"plan_generated  cards=A,B preview=yes  [{lines[1][-9:-1]}]")
+    assert lines[1].endswith(f"plan_generated  preview=yes rules_version=r1  [{lines[1][-9:-1]}]")
     code, out = run("audit", "log", "--limit", "0", "--format", "json")
     assert code == 0, out
     events = json.loads(out)
@@ -600,11 +600,14 @@ def test_cli_verify_names_the_broken_ledger_line(
 
 
 def test_cli_missing_or_foreign_database_is_bad_input(tmp_path: Path) -> None:
-    for command in ("log", "verify"):
-        code, out = run("audit", command, "--db", str(tmp_path / "nothing.sqlite3"))
-        assert code == 2, out
-        assert "error: no audit log at" in out and "nothing.sqlite3" in out
-    assert not (tmp_path / "nothing.sqlite3").exists()
+    code, out = run("audit", "log", "--db", str(tmp_path / "nothing.sqlite3"))
+    assert code == 2, out
+    assert "error: no audit log at" in out and "nothing.sqlite3" in out
+    # verify checks each chain that exists: no log (and no checkpoint of one) is nothing to check
+    code, out = run("--rules", str(tmp_path), "audit", "verify", "--db", str(tmp_path / "no.db"))
+    assert code == 0, out
+    assert f"audit log {str(tmp_path / 'no.db')!r}: none" in out
+    assert not (tmp_path / "nothing.sqlite3").exists() and not (tmp_path / "no.db").exists()
     other = tmp_path / "other.sqlite3"
     raw(other, "CREATE TABLE t (x)")
     code, out = run("audit", "log", "--db", str(other))

@@ -1,7 +1,11 @@
 """``tmrplan audit log|verify``: read the app's audit log and check both hash chains.
 
-Exit codes as everywhere (:mod:`tmrplan.cli.context`): 0 ok · 1 a chain is broken · 2 bad input (no audit log at the
-path, not an audit log, unreadable ledger file).
+Both commands only read: neither creates, migrates nor gives a schema to a file.
+
+Exit codes as everywhere (:mod:`tmrplan.cli.context`): 0 ok · 1 a chain is broken (an entry
+altered, deleted or reordered, entries cut off the end by its checkpoint, an empty audit file) ·
+2 bad input (no audit log at the path for ``log``, not an audit log, an unreadable file, a limit
+that is not a whole number).
 """
 
 from __future__ import annotations
@@ -9,14 +13,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from tmrplan import paths
 from tmrplan.cli.context import EXIT_FINDINGS, ErrorMappingGroup
-from tmrplan.errors import AuditLogError
-from tmrplan.governance.audit import AuditEvent, AuditLog
-from tmrplan.rules.ledger import LEDGER_FILE, check_ledger_file
+from tmrplan.governance.audit import AuditEvent, read_events, verify_file
+from tmrplan.hashchain import ChainHead
+from tmrplan.rules.ledger import CHECKPOINT_FILE, LEDGER_FILE, check_ledger_file
+from tmrplan.text import to_short_repr
 
 
 @click.group(cls=ErrorMappingGroup)
@@ -32,19 +38,29 @@ _db_option = click.option(
 )
 
 
-def _open(db: Path | None) -> AuditLog:
-    path = db or paths.audit_db()
-    if not path.is_file():
-        # Opening would create an empty log; reading one that is not there is a wrong path.
-        raise AuditLogError(f"no audit log at {str(path)!r} (set TMRPLAN_AUDIT_DB or pass --db)")
-    return AuditLog(path)
+class _Limit(click.ParamType[int]):
+    """A whole number of 0 or more, any size (more than the log holds means all of it); a bad
+    value is named cut short, never echoed whole."""
+
+    name = "integer"
+    _MAX_DIGITS = 30
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return int(value)
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()):
+            self.fail(f"{to_short_repr(str(value))} is not a whole number of 0 or more", param, ctx)
+        if len(text.lstrip("0")) > self._MAX_DIGITS:
+            return sys.maxsize  # more events than any log holds: all of them
+        return int(text)
 
 
 @audit.command("log")
 @_db_option
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=_Limit(),
     default=20,
     show_default=True,
     help="Newest events to show (0: all).",
@@ -52,70 +68,93 @@ def _open(db: Path | None) -> AuditLog:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def audit_log(db: Path | None, limit: int, fmt: str) -> None:
     """The newest events of the audit log, oldest first."""
-    with _open(db) as log:
-        events = log.events(limit or None)
+    events = read_events(db or paths.audit_db(), limit or None)
     if fmt == "json":
-        click.echo(json.dumps([e.to_dict() for e in events], indent=2, ensure_ascii=False))
+        text = json.dumps(
+            [e.to_dict() for e in events], indent=2, ensure_ascii=False, default=to_short_repr
+        )
+        click.echo(_printable(text))
         return
     for event in events:
-        click.echo(to_text(event))
+        click.echo(_printable(to_text(event)))
+
+
+def _printable(text: str) -> str:
+    # A tampered row may hold bytes that are not UTF-8 (read as lone surrogates): shown escaped.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def to_text(event: AuditEvent) -> str:
     """One event on one line: seq, time, actor, kind, detail, short hash.
 
     Example:
-        >>> print(to_text(AuditEvent(3, "2026-01-02T03:04:05+00:00", "app", "export",
+        >>> print(to_text(AuditEvent(3, "2026-01-02T03:04+00:00", "app", "export",
         ...                          {"format": "pdf"}, "0" * 64, "ab" * 32)))
-             3  2026-01-02T03:04:05+00:00  app  export  format=pdf  [abababab]
+             3  2026-01-02T03:04+00:00  app  export  format=pdf  [abababab]
     """
     if isinstance(event.detail, dict):
         detail = " ".join(f"{k}={_value(v)}" for k, v in event.detail.items())
     else:
-        detail = repr(event.detail)
-    return f"{event.seq:>6}  {event.at}  {event.actor}  {event.kind}  {detail}  [{event.hash[:8]}]"
+        detail = to_short_repr(event.detail, 80)  # not a JSON object: tampering, shown short
+    digest = event.hash[:8] if isinstance(event.hash, str) else to_short_repr(event.hash, 20)
+    return f"{event.seq:>6}  {event.at}  {event.actor}  {event.kind}  {detail}  [{digest}]"
 
 
 def _value(value: object) -> str:
-    if isinstance(value, list):
-        return ",".join(map(str, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 200 else f"{text[:199]}…"
 
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _checkpoint_words(checkpoint: ChainHead | None, one: str) -> str:
+    if checkpoint is None:
+        return "no checkpoint"
+    return f"checkpoint at {one} {checkpoint.count} ({checkpoint.head[:12]})"
+
+
 @audit.command("verify")
 @_db_option
 @click.pass_obj
 def audit_verify(obj: object, db: Path | None) -> None:
-    """Check the audit log's chain and, if present, the approvals ledger's; name the first
-    broken link of each."""
+    """Check each chain that exists, read-only: the audit log's and the approvals ledger's,
+    each against its checkpoint; name the first broken link of each."""
     broken = False
-    with _open(db) as log:
-        result = log.verify()
-    where = f"audit log {str(log.path)!r}"
-    if result.ok:
-        click.echo(f"{where}: ok, {_count(result.checked, 'event', 'events')} intact")
+    path = db or paths.audit_db()
+    where = f"audit log {str(path)!r}"
+    result = verify_file(path)
+    if result is None:
+        click.echo(f"{where}: none")
+    elif result.ok:
+        click.echo(
+            f"{where}: ok, {_count(result.checked, 'event', 'events')} intact; "
+            f"{_checkpoint_words(result.checkpoint, 'event')}"
+        )
     else:
         broken = True
+        at = f" at seq {result.first_broken_seq}" if result.first_broken_seq is not None else ""
         click.echo(
-            f"{where}: BROKEN at seq {result.first_broken_seq}: {result.reason} "
+            f"{where}: BROKEN{at}: {result.reason} "
             f"({_count(result.checked, 'event', 'events')} intact before it)"
         )
     # The global --rules option of tmrplan.cli.main, when run under it.
     rules: Path = getattr(obj, "rules", None) or paths.rules_dir()
     ledger = rules / LEDGER_FILE
     where = f"approvals ledger {str(ledger)!r}"
-    if not ledger.is_file():
+    if not ledger.is_file() and not (rules / CHECKPOINT_FILE).exists():
         click.echo(f"{where}: none")
     else:
-        chain = check_ledger_file(ledger).result
+        check = check_ledger_file(ledger)
+        chain = check.result
         if chain.ok:
-            click.echo(f"{where}: ok, {_count(chain.checked, 'entry', 'entries')} intact")
+            click.echo(
+                f"{where}: ok, {_count(chain.checked, 'entry', 'entries')} intact; "
+                f"{_checkpoint_words(check.checkpoint, 'entry')}"
+            )
         else:
             broken = True
             click.echo(
