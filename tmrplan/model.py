@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from tmrplan.errors import InvalidCaseError, UnknownCaseFieldError
+from tmrplan.hashchain import ChainHead
 from tmrplan.text import suggest, to_short_repr
 
 LEVEL_IDS = (
@@ -209,6 +210,10 @@ class Plan:
     amputation: str = ""
     # The site in words: the level's name ("transhumeral amputation"), or "intact limb: forearm".
     where: str = ""
+    # The approvals ledger the plan's approvals were read from, as its count and newest hash:
+    # a ledger later found shorter than this, or with another entry there, was cut or replaced
+    # (tmrplan.hashchain). None where the planner was not given one.
+    approvals_ledger: ChainHead | None = None
 
     @property
     def is_preview(self) -> bool:

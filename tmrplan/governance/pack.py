@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tmrplan.hashchain import GENESIS, ChainHead
 from tmrplan.knowledge.describe import describe_source
 from tmrplan.knowledge.vocab import TMR
 from tmrplan.planning.planner import Planner
@@ -70,6 +71,10 @@ class RankingSheet:
     citations: tuple[Inline, ...] = ()
 
 
+NO_LEDGER = ChainHead(0, GENESIS)
+"""The head of an empty (or absent) approvals ledger."""
+
+
 @dataclass(frozen=True)
 class GovernancePack:
     """The sheets of every card, with the sweep they were counted over."""
@@ -80,6 +85,8 @@ class GovernancePack:
     made_on: dt.date
     sheets: tuple[CardSheet, ...]
     ranking: RankingSheet | None = None
+    # The approvals ledger the approvals were read from: its count and newest hash.
+    ledger_head: ChainHead = NO_LEDGER
 
 
 def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePack:
@@ -116,7 +123,13 @@ def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePa
         ),
     )
     return GovernancePack(
-        book.version, kb.version, len(cases), made_on or dt.date.today(), tuple(sheets), ranking
+        book.version,
+        kb.version,
+        len(cases),
+        made_on or dt.date.today(),
+        tuple(sheets),
+        ranking,
+        ledger.head,
     )
 
 
@@ -205,6 +218,13 @@ def pack_document(pack: GovernancePack) -> Document:
                 "on the case's context count 0 there)"
             )
         ),
+        Paragraph(
+            spans(
+                f"Approvals ledger at {pack.ledger_head.in_words()} (full hash "
+                f"{pack.ledger_head.head}): a ledger found later with fewer entries, or another "
+                "entry there, was cut or replaced."
+            )
+        ),
     ]
     if pack.ranking is not None:
         blocks += _ranking_blocks(pack.ranking)
@@ -236,7 +256,8 @@ def pack_document(pack: GovernancePack) -> Document:
     return Document(
         "Rule cards for clinical governance review",
         tuple(blocks),
-        stamp=f"tmrplan rule cards · rules {pack.rules_version} · made {pack.made_on.isoformat()}",
+        stamp=f"tmrplan rule cards · rules {pack.rules_version} · ledger "
+        f"{pack.ledger_head.count}/{pack.ledger_head.head[:12]} · made {pack.made_on.isoformat()}",
         footer="For clinical governance review of tmrplan's rule cards.",
         created=pack.made_on,
     )

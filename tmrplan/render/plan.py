@@ -69,6 +69,8 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
             "unknowns": list(plan.unknowns),
         }
     )
+    if plan.approvals_ledger is not None:
+        data["approvals_ledger"] = plan.approvals_ledger.to_dict()
     if exported_on is not None:
         data["exported_on"] = exported_on.isoformat()
     return data
