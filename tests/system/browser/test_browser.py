@@ -282,3 +282,126 @@ def test_labels_with_markup_render_as_text(hostile_server: Server, page: Page) -
     assert page.locator("strong", has_text="not bold").count() == 0
     muscle_basis.scroll_into_view_if_needed()
     shot(page, "07-markup-as-text")
+
+
+def test_explore_figure_text_is_readable_on_a_tablet(server: Server, page: Page) -> None:
+    """Issue 16: the Explore figure's smallest text at least 11 px high on screen in an 820-px
+    window (and at 1280 px), at depth 1 and 2, measured in the page: the PNG's own width (its
+    pixels at the figure's dpi) against the width the page shows it at."""
+    from tmrplan.render.figures import SMALLEST_FONT, on_screen_px
+
+    cases = [(820, "median nerve"), (1280, "median nerve"), (820, "biceps brachii")]
+    cases += [(820, "elbow joint")]
+    for window, name in cases:
+        page.set_viewport_size({"width": window, "height": 1180})
+        open_app(page, server, "explore")
+        page.get_by_label("Find a structure").fill(name)
+        page.keyboard.press("Enter")
+        figure = page.get_by_role("img", name=f"Neighbourhood of {name}")
+        for depth in (1, 2):
+            expect(figure).to_be_visible(timeout=TIMEOUT_MS)
+            if depth == 2:
+                before = figure.get_attribute("src")
+                slider = page.get_by_role("slider", name=re.compile("Depth"))
+                slider.focus()
+                slider.press("ArrowRight")
+                page.wait_for_function(
+                    "([alt, before]) => [...document.images].some(i => i.alt === alt && "
+                    "i.getAttribute('src') !== before)",
+                    arg=[f"Neighbourhood of {name}", before],
+                    timeout=TIMEOUT_MS,
+                )
+            page.wait_for_function(
+                "(alt) => [...document.images].some(i => i.alt === alt && i.complete && "
+                "i.naturalWidth > 0)",
+                arg=f"Neighbourhood of {name}",
+                timeout=TIMEOUT_MS,
+            )
+            natural, shown = figure.evaluate(
+                "i => [i.naturalWidth, i.getBoundingClientRect().width]"
+            )
+            px = on_screen_px(SMALLEST_FONT, natural, shown)
+            assert shown <= window, (name, depth, shown)
+            assert px >= 11.0, f"{name} at depth {depth}, {window} px: {px:.1f} px text"
+            figure.scroll_into_view_if_needed()
+            stem = name.replace(" ", "-")
+            page.screenshot(path=ARTIFACTS / f"explore-{window}-{stem}-depth{depth}-figure.png")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= window, f"{name}: the page scrolls sideways ({scroll} px)"
+
+
+def test_committee_reads_and_approves_the_ranking_card(
+    validated: None, page: Page, tmp_path: Path
+) -> None:
+    """Issue 16: the ranking card on the Rules page, read at tablet width (keys in words, sources
+    by title, tests with their inputs), submitted for review and approved only after the
+    reviewer confirms the content hash read (on a private copy of the rules)."""
+    import shutil
+
+    from tmrplan import paths
+    from tmrplan.rules.cards import load_rulebook
+    from tmrplan.rules.ledger import load_ledger
+
+    rules = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
+    running = start_server(ARTIFACTS / "ranking-server.log", {"TMRPLAN_RULES": str(rules)})
+    author, reviewer = "tmrplan maintainers (draft)", "Dr Reviewer"
+
+    def record(action: str, who: str) -> None:
+        choose(page, "Card", "TMR-RANKING")
+        radio = page.get_by_role("radiogroup").get_by_role("radio", name=action, exact=True)
+        radio.check(force=True)
+        page.get_by_label("Your name").fill(who)
+        page.get_by_label("Your role").fill("clinical governance lead")
+        page.get_by_role("button", name="Record").click()
+
+    try:
+        page.set_viewport_size({"width": 820, "height": 1180})
+        open_app(page, running, "rules")
+        card = page.get_by_text(re.compile(r"^TMR-RANKING v\S+ · draft · NOT APPROVED · ranking"))
+        expect(card).to_be_visible(timeout=TIMEOUT_MS)
+        card.click()
+        keys = page.get_by_text(re.compile(r"^Keys, in order \(\d+\):"))
+        expect(keys).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_text("published in patients", exact=True)).to_be_visible()
+        expect(page.get_by_text("src_TMR_leaflet")).to_have_count(0)
+        keys.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "rules-820-ranking-keys.png")
+        row = page.get_by_role("row").filter(has_text="flagged by TMR-DISTAL-TARGET")
+        expect(row.first).to_contain_text("proximal, then distal")
+        row.first.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "rules-820-ranking-tests.png")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 820, f"the rules page scrolls sideways on a tablet: {width} px"
+
+        record("submit for review", author)
+        expect(page.get_by_text("Recorded: submit for review of TMR-RANKING")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        open_app(page, running, "rules")  # the reviewer, in a session of their own
+        expect(page.get_by_text(re.compile(r"^TMR-RANKING v\S+ · in_review"))).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        record("approve", reviewer)
+        read = page.get_by_text(re.compile(r"^I have read TMR-RANKING v\S+ at content hash"))
+        expect(read).to_be_visible(timeout=TIMEOUT_MS)
+        confirm = page.get_by_role("button", name="Confirm: approve TMR-RANKING")
+        expect(confirm).to_be_disabled()
+        assert [e.action for e in load_ledger(rules).entries] == ["submit"]
+        read.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "rules-820-ranking-confirm.png")
+        read.click()
+        expect(confirm).to_be_enabled(timeout=TIMEOUT_MS)
+        confirm.click()
+        expect(page.get_by_text("Recorded: approve of TMR-RANKING")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        expect(
+            page.get_by_text(re.compile(r"^TMR-RANKING v\S+ · active · approved · ranking"))
+        ).to_be_visible()
+        assert [(e.action, e.who) for e in load_ledger(rules).entries] == [
+            ("submit", author),
+            ("approve", reviewer),
+        ]
+        assert "TMR-RANKING" in load_rulebook(rules).approved
+    finally:
+        stop_server(running)
