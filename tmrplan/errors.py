@@ -90,3 +90,19 @@ class OutputError(TmrplanError):
 class AuditLogError(TmrplanError):
     """The audit log cannot be opened or written, or an event is refused (unknown kind, or a
     detail field outside its kind's whitelist: the log must never hold case data)."""
+
+
+class InputFileError(TmrplanError):
+    """An input file cannot be read as one: it is a folder, FIFO, device or socket, too large,
+    or unreadable. Carries the path; readers with an error class of their own (ontology, rule
+    cards, batches) turn ``reason`` into it.
+
+    Attributes:
+        path: the file at fault.
+        reason: what is wrong with it, without the path.
+    """
+
+    def __init__(self, reason: str, *, path: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

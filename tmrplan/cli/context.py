@@ -19,6 +19,7 @@ from tmrplan.errors import (
     AmbiguousNameError,
     AuditLogError,
     EngineError,
+    InputFileError,
     InvalidCaseError,
     KnowledgeBaseError,
     OutputError,
@@ -42,6 +43,7 @@ EXIT_CODES: dict[type[TmrplanError], int] = {
     RuleFileError: EXIT_BAD_INPUT,
     OutputError: EXIT_BAD_INPUT,
     AuditLogError: EXIT_BAD_INPUT,  # a wrong path or a file that is not an audit log
+    InputFileError: EXIT_BAD_INPUT,  # a folder, FIFO or device given as a file, or too large
     EngineError: EXIT_INTERNAL,
 }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -17,13 +19,14 @@ from tmrplan.errors import (
     InvalidCaseError,
     UnknownEntityError,
 )
+from tmrplan.files import open_regular_file, size_limit, too_large
 from tmrplan.model import CONTEXT_FIELDS, Case, Plan, check_context, parse_case
 from tmrplan.planning.donor_loss import option_loss
 from tmrplan.render import markdown
 from tmrplan.render.plan import to_json_dict
 from tmrplan.render.plan import to_text as to_plan_text
 from tmrplan.render.plan_report import to_markdown
-from tmrplan.text import to_short_repr
+from tmrplan.text import suggest, to_short_repr
 
 if TYPE_CHECKING:
     from tmrplan.planning.planner import Planner
@@ -230,38 +233,142 @@ def parse_context(items: tuple[str, ...]) -> dict[str, bool]:
 
 
 def _plan_batch(planner: Planner, cases: Path) -> None:
-    """One plan per input line; a bad line is reported with its number and the rest still run."""
+    """One plan per input line; a bad line is reported with its number and the rest still run.
+
+    Each plan line starts with the input's ``line`` number and, when the case gave one, the
+    caller's ``id``; an error line names both too.
+    """
     failures = 0
-    try:
-        data = cases.read_bytes()
-    except OSError as exc:
-        raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
-    # Split on newline only and decode line by line: str.splitlines also breaks at U+2028, U+0085
-    # and other separators that JSON strings may hold raw, and one line that is not UTF-8 must be
-    # reported on its own while the rest of the batch runs.
-    for number, raw in enumerate(data.split(b"\n"), 1):
+    limit = size_limit("batch line")
+    with open_regular_file(cases) as handle:
         try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            failures += 1
-            click.echo(f"error: {cases}:{number}: not UTF-8 at byte {exc.start + 1}", err=True)
-            continue
-        if not line.strip():
-            continue
-        try:
-            case = parse_case(json.loads(line))
-            click.echo(json.dumps(to_json_dict(planner.plan(case)), ensure_ascii=False))
-        except json.JSONDecodeError as exc:
-            failures += 1
-            click.echo(f"error: {cases}:{number}: not JSON: {exc.msg}", err=True)
-        except RecursionError:
-            failures += 1
-            click.echo(f"error: {cases}:{number}: not JSON: nested too deeply", err=True)
-        except ValueError as exc:  # json.loads: a number longer than int()'s digit limit
-            failures += 1
-            click.echo(f"error: {cases}:{number}: not JSON: {str(exc).split(':')[0]}", err=True)
-        except (UnknownEntityError, AmbiguousNameError, InvalidCaseError) as exc:
-            failures += 1
-            click.echo(f"error: {cases}:{number}: {exc}", err=True)
+            for number, raw in enumerate(_batch_lines(handle, limit), 1):
+                failures += not _plan_line(planner, cases, number, raw, limit)
+        except OSError as exc:
+            raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
     if failures:
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _batch_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The lines of a batch without their newline, read one by one; None for a line longer
+    than ``limit`` bytes (skipped, not held).
+
+    Split on newline only and decoded line by line (by the caller): str.splitlines also breaks
+    at U+2028, U+0085 and other separators that JSON strings may hold raw, and one line that is
+    not UTF-8 must be reported on its own while the rest of the batch runs.
+    """
+    while raw := handle.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := handle.readline(_SKIP)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield raw.removesuffix(b"\n")
+
+
+_SKIP = 1 << 16  # the rest of an over-long line is read past in pieces of this size
+_BOM = b"\xef\xbb\xbf"
+_CASE_FIELDS = frozenset(f.name for f in dataclasses.fields(Case))
+# A caller's id is echoed on every line its case gives, so it is kept short.
+_ID_LIMIT = 200
+
+
+class _DuplicateKey(Exception):
+    """A JSON object names one key twice (``json`` would silently keep the last)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object's pairs as a dict, refusing a key given twice."""
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _plan_line(planner: Planner, cases: Path, number: int, raw: bytes | None, limit: int) -> bool:
+    """Plan one batch line and print its plan (True), or report why it cannot be (False)."""
+    at = f"{cases}:{number}"
+    if raw is None:
+        click.echo(f"error: {at}: {too_large('batch line', limit)}", err=True)
+        return False
+    skipped = 0
+    if number == 1 and raw.startswith(_BOM):  # a byte-order mark, as some editors write
+        raw, skipped = raw[len(_BOM) :], len(_BOM)
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        click.echo(f"error: {at}: not UTF-8 at byte {exc.start + 1 + skipped}", err=True)
+        return False
+    if not line.strip():
+        return True
+    try:
+        data = json.loads(line, object_pairs_hook=_pairs)
+    except _DuplicateKey as exc:
+        message = f"not JSON: duplicate key {to_short_repr(exc.key)}"
+    except json.JSONDecodeError as exc:
+        message = f"not JSON: {exc.msg}"
+    except RecursionError:
+        message = "not JSON: nested too deeply"
+    except ValueError as exc:  # a number longer than int()'s digit limit
+        message = f"not JSON: {str(exc).split(':')[0]}"
+    else:
+        caller_id = None
+        try:
+            caller_id = _caller_id(data)
+            case = parse_case(_known_fields(data))
+            record = {"line": number} | ({} if caller_id is None else {"id": caller_id})
+            record |= to_json_dict(planner.plan(case))
+        except (UnknownEntityError, AmbiguousNameError, InvalidCaseError) as exc:
+            if caller_id is not None:
+                at = f"{at}: id {json.dumps(caller_id, ensure_ascii=False)}"
+            message = str(exc)
+        else:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            return True
+    click.echo(f"error: {at}: {message}", err=True)
+    return False
+
+
+def _caller_id(data: object) -> str | int | None:
+    """A batch case's own ``id`` (text or a whole number), taken out of ``data``; None if it has
+    none.
+
+    Raises:
+        InvalidCaseError: for an id of another type or longer than 200 characters.
+    """
+    if not isinstance(data, dict) or "id" not in data:
+        return None
+    value = data.pop("id")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidCaseError(f"id must be text or a whole number, not {to_short_repr(value)}")
+    if len(str(value)) > _ID_LIMIT:
+        raise InvalidCaseError(
+            f"id {to_short_repr(value)} is too long: ids are at most {_ID_LIMIT} characters"
+        )
+    return value
+
+
+def _known_fields(data: object) -> object:
+    """``data`` if it names only case fields; else an error naming the unknown ones, cut short
+    (a field name may be a pasted page), with the close match of the first.
+
+    Raises:
+        InvalidCaseError: for an unknown field.
+    """
+    if not isinstance(data, dict):
+        return data
+    unknown = sorted(k for k in data if k not in _CASE_FIELDS)
+    if not unknown:
+        return data
+    shown = ", ".join(to_short_repr(k) for k in unknown[:3])
+    more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    close = suggest(unknown[0], sorted(_CASE_FIELDS | {"id"})) if len(unknown[0]) <= 60 else []
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise InvalidCaseError(f"unknown field(s) {shown}{more}{hint}")

@@ -17,7 +17,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from tmrplan import paths
-from tmrplan.errors import KnowledgeBaseError
+from tmrplan.errors import InputFileError, KnowledgeBaseError
+from tmrplan.files import read_regular_file
 from tmrplan.knowledge.vocab import DCTERMS, SKOS, TMR, XSD
 
 Triple = tuple[Node, URIRef, Node]
@@ -30,6 +31,21 @@ _PHRASES = (
 )
 _LOCATION = re.compile(r"^Parser error (?:at|between) line \d+[^:]*: ")
 _START = re.compile(r"line (\d+) (?:column|between columns) (\d+)")
+# Blank nodes ([ ]) and collections (( )) nest at most this deep: pyoxigraph reads any depth,
+# but rdflib's serialisers (export) and its own parser recurse once or more per level and
+# fail past about 150. The shipped files nest 3 deep.
+MAX_NESTING = 64
+# pyoxigraph's buffer for one term: a longer literal or IRI is a MemoryError from the parser.
+_TERM_LIMIT = 16 * 1024 * 1024
+# What the nesting scan looks at: strings (long ones first), IRIs, comments, brackets.
+_TOKEN = re.compile(rb"\"\"\"|'''|[\"'<#\[\]()]")
+_STRING_END = {
+    b'"""': re.compile(rb'(?:[^"\\]++|\\.|"(?!""))*+"""', re.S),
+    b"'''": re.compile(rb"(?:[^'\\]++|\\.|'(?!''))*+'''", re.S),
+    b'"': re.compile(rb'(?:[^"\\\n]++|\\.)*+"'),
+    b"'": re.compile(rb"(?:[^'\\\n]++|\\.)*+'"),
+}
+_BRACKETS = (b"[", b"(", b"]", b")")
 
 
 def read_turtle(path: Path) -> tuple[list[Triple], dict[str, str]]:
@@ -49,16 +65,81 @@ def read_turtle(path: Path) -> tuple[list[Triple], dict[str, str]]:
         >>> prefixes["tmr"]
         'https://w3id.org/tmrplan#'
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KnowledgeBaseError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    data = _read(path)
+    _check_nesting(path, data)
     parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
     try:
         triples = list(_to_rdflib(parser))
     except SyntaxError as exc:
         raise _located(exc, path, data) from exc
+    except MemoryError as exc:  # pyoxigraph: "Reached the buffer maximal size of 16777216"
+        line = next((at for at, size in _long_terms(data) if size >= _TERM_LIMIT), None)
+        raise KnowledgeBaseError(
+            "a literal or IRI longer than 16 MiB, more than the Turtle parser holds",
+            path=str(path),
+            line=line,
+        ) from exc
     return triples, dict(parser.prefixes)
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a Turtle file: a regular file within the size limit."""
+    try:
+        return read_regular_file(path, "Turtle file")
+    except InputFileError as exc:
+        raise KnowledgeBaseError(exc.reason, path=str(path)) from exc
+
+
+def _tokens(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """The brackets, strings and IRIs of a Turtle text with their byte spans, comments skipped.
+
+    Approximate where the text is not Turtle (the parser reports that): it stops at a string or
+    IRI that does not end.
+    """
+    position = 0
+    search = _TOKEN.search
+    while (found := search(data, position)) is not None:
+        token, start = found.group(), found.start()
+        if token in _STRING_END:
+            end = _STRING_END[token].match(data, found.end())
+            if end is None:
+                return
+            position = end.end()
+        elif token in (b"<", b"#"):  # an IRI to its ">", a comment to its line's end
+            position = data.find(b">" if token == b"<" else b"\n", start) + 1
+            if position == 0:
+                return
+            if token == b"#":
+                continue
+        else:
+            position = found.end()
+        yield token, start, position
+
+
+def _check_nesting(path: Path, data: bytes) -> None:
+    """Refuse blank nodes or collections nested deeper than :data:`MAX_NESTING`, naming the
+    line where the text goes too deep."""
+    if data.count(b"[") + data.count(b"(") <= MAX_NESTING:  # cannot nest that deep at all
+        return
+    depth = 0
+    for token, start, _ in _tokens(data):
+        if token in (b"[", b"("):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise KnowledgeBaseError(
+                    f"blank nodes or collections nested more than {MAX_NESTING} deep",
+                    path=str(path),
+                    line=data.count(b"\n", 0, start) + 1,
+                )
+        elif token in _BRACKETS and depth:
+            depth -= 1
+
+
+def _long_terms(data: bytes) -> Iterator[tuple[int, int]]:
+    """The line and length in bytes of each string and IRI of a Turtle text."""
+    for token, start, end in _tokens(data):
+        if token not in _BRACKETS:
+            yield data.count(b"\n", 0, start) + 1, end - start
 
 
 def _to_rdflib(quads: Iterable[ox.Quad]) -> Iterator[Triple]:
@@ -196,5 +277,5 @@ def content_hash(files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        digest.update(_read(path))
     return digest.hexdigest()[:12]

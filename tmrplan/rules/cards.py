@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ from typing import Any
 import yaml
 
 from tmrplan import paths
-from tmrplan.errors import RuleFileError, UnknownEntityError
+from tmrplan.errors import InputFileError, RuleFileError, UnknownEntityError
+from tmrplan.files import read_regular_file
 from tmrplan.model import Severity
 from tmrplan.rules.card_schema import (
     OPERATORS,
@@ -30,8 +32,11 @@ from tmrplan.rules.card_schema import (
 from tmrplan.rules.facts import FACTS, has_type
 from tmrplan.rules.ledger import load_ledger
 from tmrplan.rules.ranking import RANKING_FILE, RankingCard, load_ranking
-from tmrplan.rules.yaml_lines import canonical_yaml, load_yaml, strip_lines
+from tmrplan.rules.yaml_lines import CardShapeError, canonical_yaml, load_yaml, strip_lines
 from tmrplan.text import suggest
+
+# A card's id as its first lines write it, for a message about a card that is not built.
+_ID_LINE = re.compile(r"^id:[ \t]*[\"']?([A-Z0-9][A-Z0-9-]{0,60})[\"']?[ \t]*(?:#.*)?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,14 @@ def parse_card(
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
             line = text[: exc.position].count("\n") + 1
+        if isinstance(exc, CardShapeError):  # it parses: its id line may be read already
+            found = _ID_LINE.search(text)
+            raise RuleFileError(
+                f"YAML refused: {problem}",
+                path=str(path),
+                line=line,
+                rule_id=found.group(1) if found else None,
+            ) from exc
         raise RuleFileError(f"YAML does not parse: {problem}", path=str(path), line=line) from exc
     if not isinstance(data, dict):
         raise RuleFileError("a rule card must be a YAML mapping", path=str(path), line=1)
@@ -313,9 +326,9 @@ def load_rulebook(
     stamps: list[Path] = []
     for path in card_files(folder):
         try:
-            text = path.read_bytes().decode("utf-8")
-        except OSError as exc:
-            raise RuleFileError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+            text = read_regular_file(path, "rule card").decode("utf-8")
+        except InputFileError as exc:
+            raise RuleFileError(exc.reason, path=str(path)) from exc
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             raise RuleFileError("not UTF-8", path=str(path), line=line) from exc

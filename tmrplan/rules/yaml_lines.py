@@ -18,6 +18,17 @@ _C_PARSER_LIMIT = 8_000
 # ([ and {) nest no deeper than this: block nesting needs a deeper-indented line per level, so a
 # text of this size cannot nest deep by indentation alone.
 _C_FLOW_DEPTH_LIMIT = 100
+# A rule card nests 4 deep and the ranking card 6. Deeper is refused before anything is built:
+# PyYAML's composer and constructor recurse once or more per level (a RecursionError past a
+# few hundred), and so do the schema check and the content hash after them.
+MAX_NESTING = 32
+_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+class CardShapeError(yaml.MarkedYAMLError):
+    """YAML that parses but is refused in a card: an anchor or alias (``&x``, ``*x``: nine
+    nested aliases expand to gigabytes), or nesting deeper than :data:`MAX_NESTING`."""
 
 
 class _ReadableValues(yaml.constructor.SafeConstructor):
@@ -62,13 +73,50 @@ def load_yaml(text: str) -> Any:
 
     libyaml reads it; a text it refuses is read again by the pure-Python parser, whose errors
     (problem, line, reader positions in characters) are the ones the messages are made from.
+
+    Raises:
+        CardShapeError: at the first anchor or alias, or where the text nests too deep.
+        yaml.YAMLError: if the text does not parse.
     """
+    _check_shape(text)
     if len(text) <= _C_PARSER_LIMIT or _flow_depth(text) <= _C_FLOW_DEPTH_LIMIT:
         try:
             return yaml.load(text, Loader=_FastLineLoader)
         except yaml.YAMLError:
             pass
     return yaml.load(text, Loader=_LineLoader)
+
+
+def _check_shape(text: str) -> None:
+    """Refuse anchors, aliases and deep nesting from the parser's events, before any node is
+    composed: events come one at a time from a loop, not a recursion, so a text is read only up
+    to its first fault. A text that does not parse is left to the loaders, whose messages have
+    the line."""
+    depth = 0
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            anchor: str | None = getattr(event, "anchor", None)
+            mark: Any = event.start_mark  # libyaml's marks have the same fields
+            if anchor is not None:
+                sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                raise CardShapeError(
+                    None,
+                    None,
+                    f"{sign}{anchor[:40]}: anchors and aliases are not allowed in a card "
+                    "(write each value out)",
+                    mark,
+                )
+            if isinstance(event, _OPENS):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise CardShapeError(None, None, f"nested more than {MAX_NESTING} deep", mark)
+            elif isinstance(event, _CLOSES):
+                depth -= 1
+    except CardShapeError:
+        raise
+    except yaml.YAMLError:
+        return
 
 
 def _flow_depth(text: str) -> int:
