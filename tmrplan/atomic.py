@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from tmrplan.errors import OutputError
+from tmrplan.files import kind_of
 
 # What fsync on a folder raises where the filesystem or platform cannot do it at all (some
 # network and FUSE filesystems, a folder we may write but not read): nothing to be had there.
@@ -47,8 +48,11 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
+    _refuse_special(path)
     try:
-        descriptor, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        descriptor, name = tempfile.mkstemp(
+            dir=folder, prefix=f".{_short_name(path.name, folder)}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise OutputError(f"cannot write {str(path)!r}: {exc.strerror}") from exc
     temporary = Path(name)
@@ -66,6 +70,34 @@ def write_atomically(path: Path, data: bytes | str) -> None:
             raise OutputError(f"cannot write {str(path)!r}: {exc.strerror}") from exc
         raise
     _sync_folder(path, folder)
+
+
+def _refuse_special(path: Path) -> None:
+    """Refuse to replace what is not a regular file: a rename would put a file where a device,
+    a FIFO or a socket was (as root, ``--output /dev/null`` would replace the system's), also
+    through a symlink to one."""
+    try:
+        mode = os.stat(path).st_mode  # through a symlink: what writing to it would reach
+    except OSError:
+        return  # nothing there (or a dangling link): a new file
+    if stat.S_ISREG(mode):
+        return
+    kind = kind_of(mode)
+    raise OutputError(f"cannot write {str(path)!r}: it is {kind}, not a regular file to replace")
+
+
+def _short_name(name: str, folder: Path) -> str:
+    """``name`` as the temporary file's name holds it: whole when ``.NAME.XXXXXXXX.tmp`` fits
+    the folder's longest file name, else cut (a legal 255-byte name would not fit)."""
+    try:
+        longest = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    room = max(longest - len(".") - len(".XXXXXXXX.tmp"), 1)
+    encoded = os.fsencode(name)
+    if len(encoded) <= room:
+        return name
+    return encoded[:room].decode("utf-8", "ignore")  # a character cut in two is left out
 
 
 def _take_permissions(descriptor: int, path: Path) -> None:
