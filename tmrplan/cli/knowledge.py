@@ -161,10 +161,19 @@ def search(obj: Context, text: str, limit: int, fmt: str) -> None:
 @output_option()
 @click.pass_obj
 def export(obj: Context, fmt: str, derived: bool, output: Path | None) -> None:
-    """Export the knowledge base as Turtle or JSON-LD, optionally with derived neuroma sites."""
+    """Export the knowledge base as Turtle or JSON-LD, optionally with derived neuroma sites.
+
+    \b
+    The graph written is the one the shapes are checked against: the knowledge files plus
+    what load materialises (tmr:performs from tmr:primeMoverFor and tmr:accessoryFor,
+    tmr:actsOn from the actions' joints). JSON-LD carries an @context of the ontology's
+    prefixes; both formats are byte-identical from run to run. To validate an export
+    without tmrplan, run pySHACL with its defaults and the shipped shapes:
+        pyshacl -s ontology/shapes.ttl kb.ttl
+    """
     from rdflib import Graph
 
-    from tmrplan.planning.neuroma_sites import neuroma_sites_graph
+    from tmrplan.knowledge.export import to_jsonld, to_turtle
 
     graph = Graph()
     for triple in obj.kb.graph:
@@ -172,6 +181,8 @@ def export(obj: Context, fmt: str, derived: bool, output: Path | None) -> None:
     for prefix, namespace in obj.kb.graph.namespaces():
         graph.bind(prefix, namespace)
     if derived:
+        from tmrplan.planning.neuroma_sites import neuroma_sites_graph
+
         graph += neuroma_sites_graph(obj.planner.index)
-    text = graph.serialize(format="turtle" if fmt == "ttl" else "json-ld")
+    text = to_turtle(graph) if fmt == "ttl" else to_jsonld(graph)
     emit(text, output, newline=output is None)
