@@ -34,9 +34,13 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--nerve", "nerves", multiple=True, help="Neuroma nerve (repeat for several).")
-@click.option("--level", type=str, help="Amputation level id, or 'none' for an intact limb.")
 @click.option(
-    "--region", type=str, default=None, help="Region id of the neuroma (intact limb only)."
+    "--level",
+    type=str,
+    help="Amputation level: id, name or synonym (transfemoral, AKA, above knee); 'none' for an intact limb.",
+)
+@click.option(
+    "--region", type=str, default=None, help="Region of the neuroma, id or name (intact limb only)."
 )
 @click.option("--side", type=click.Choice(["left", "right"]), default=None)
 @click.option(

@@ -95,6 +95,35 @@ class LevelEffectsTable(dict[URIRef | Loss | None, LevelEffects]):
             return dict.__getitem__(self, level)
 
 
+# The intact limb has no entity of its own: its level id is "none".
+INTACT_NAMES = {"none": "none", "intact": "none", "intact limb": "none", "no amputation": "none"}
+
+
+def place_key(name: str) -> str:
+    """A place name as compared: case, hyphens, underscores and spacing ignored.
+
+    Example:
+        >>> place_key("Above-Elbow  amputation"), place_key("partial_hand")
+        ('above elbow amputation', 'partial hand')
+    """
+    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+
+
+def place_names(kb: KnowledgeBase, ids: dict[str, URIRef], extra: dict[str, str]) -> dict[str, str]:
+    """Each name of these places (id, label, synonyms, each also without a trailing
+    "amputation") to its id; a name two places share is left out, so it is never guessed."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for key, place_id in extra.items():
+        seen[place_key(key)].add(place_id)
+    for place_id, iri in ids.items():
+        for name in (place_id, kb.label(iri), *kb.alt_labels.get(iri, [])):
+            key = place_key(name)
+            seen[key].add(place_id)
+            if key.endswith(" amputation"):
+                seen[key.removesuffix(" amputation")].add(place_id)
+    return {key: next(iter(found)) for key, found in seen.items() if len(found) == 1}
+
+
 class AnatomyIndex:
     """Everything the planner asks of the graph, computed once at load.
 
@@ -170,6 +199,34 @@ class AnatomyIndex:
                 kb.objects(nerve, TMR.locatedIn)
             )
             self._reach[nerve] = regions
+        # Levels and regions by the names surgeons use (ids, labels, synonyms; "AKA", "above
+        # elbow", "finger"): the case is read in ids, so every output names the place one way.
+        self._place_names = {
+            "level": place_names(kb, kb.level_ids, INTACT_NAMES),
+            "region": place_names(kb, kb.region_ids, {}),
+        }
+
+    def place_id(self, kind: str, name: str) -> str:
+        """The id of the level or region (``kind``) a typed name means: its id, label or a
+        synonym, in any case, with or without "amputation".
+
+        Raises:
+            UnknownEntityError: naming the value, with close names and their ids.
+
+        Example:
+            >>> from tmrplan.knowledge.kb import load_knowledge_base
+            >>> index = AnatomyIndex(load_knowledge_base())
+            >>> index.place_id("level", "AKA"), index.place_id("level", "above elbow")
+            ('transfemoral', 'transhumeral')
+        """
+        names = self._place_names[kind]
+        found = names.get(place_key(name))
+        if found is not None:
+            return found
+        close: dict[str, str] = {}  # one name per place, the closest
+        for key in suggest(place_key(name), names, 6):
+            close.setdefault(names[key], key if key == names[key] else f"{key} ({names[key]})")
+        raise UnknownEntityError(kind, name, list(close.values())[:3])
 
     # ------------------------------------------------------------------ sites
     def site(

@@ -6,7 +6,7 @@ that are shown, each with the flags that fired and what they looked at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -112,7 +112,7 @@ class Planner:
             UnknownEntityError: for an unknown nerve, level or region (with close matches).
             InvalidCaseError: for a case that cannot be planned as given.
         """
-        site, nerves, matches = self._validate(case)
+        case, site, nerves, matches = self._validate(case)
         # Review dates are read once per plan (a served planner outlives a day).
         self._overdue = frozenset(c.id for c in self._cards.values() if c.is_overdue())
         context = dict(case.context)
@@ -151,6 +151,7 @@ class Planner:
             unknowns=tuple(self._unknowns(case, site, nerve_plans)),
             notice=NOTICE,
             preview_cards=self.rulebook.unapproved,
+            approvals_ledger=self.rulebook.ledger_head,
             ranking=self._ranking,
             amputation=loss_in_words(self.kb, site.loss) if site.loss else "",
             where=self.kb.label(site.level)
@@ -159,7 +160,9 @@ class Planner:
         )
 
     # ------------------------------------------------------------------ steps
-    def _validate(self, case: Case) -> tuple[Site, list[URIRef], list[tuple[str, Match]]]:
+    def _validate(self, case: Case) -> tuple[Case, Site, list[URIRef], list[tuple[str, Match]]]:
+        """The case with its level and region as ids, its site, nerves and how each name
+        matched."""
         if not case.nerves:
             raise InvalidCaseError("a case needs at least one neuroma nerve")
         # Every typed value is length-checked first, so no message below echoes a huge one.
@@ -179,6 +182,11 @@ class Planner:
         if case.side is not None and case.side not in SIDES:
             raise InvalidCaseError(f"side {case.side!r} is not 'left' or 'right'")
         check_context(case.context)
+        case = replace(
+            case,
+            level=self.index.place_id("level", case.level),
+            region=self.index.place_id("region", case.region) if case.region else None,
+        )
         site = self.index.case_site(case)
         nerves, matches = [], []
         for name in case.nerves:
@@ -189,7 +197,7 @@ class Planner:
                 raise InvalidCaseError(f"nerve {name!r} is listed twice")
             nerves.append(nerve)
             matches.append((name, match))
-        return site, nerves, matches
+        return case, site, nerves, matches
 
     def _drafts(self, nerve: URIRef, site: Site, context: dict[str, bool]) -> list[_Draft]:
         return [

@@ -161,6 +161,12 @@ def _summary(plan: Plan, exported_on: date | None) -> list[Block]:
             (
                 term("Versions: "),
                 Span(f"knowledge base {plan.kb_version}; rules {plan.rules_version}"),
+                # The ledger's head lets a later reader see entries cut off after this export.
+                *(
+                    [Span(f"; approvals ledger {ledger.count} entries, head {ledger.head[:12]}")]
+                    if (ledger := plan.approvals_ledger)
+                    else []
+                ),
                 *([Span(f"; exported {exported_on.isoformat()}")] if exported_on else []),
             )
         ),

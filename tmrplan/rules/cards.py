@@ -22,6 +22,7 @@ import yaml
 from tmrplan import paths
 from tmrplan.errors import InputFileError, RuleFileError, UnknownEntityError
 from tmrplan.files import read_regular_file
+from tmrplan.hashchain import ChainHead
 from tmrplan.model import Severity
 from tmrplan.rules.card_schema import (
     OPERATORS,
@@ -119,6 +120,8 @@ class RuleBook:
     # Ids of active cards (the ranking card included) whose current content someone other than
     # the author approved. Empty by default: a rule book nobody approved plans in PREVIEW only.
     approved: frozenset[str] = frozenset()
+    # The approvals ledger the approvals were read from (count and newest hash): plans carry it.
+    ledger_head: ChainHead | None = None
 
     def get(self, rule_id: str) -> RuleCard | RankingCard:
         """The card with this id (a rule card, or the ranking card).
@@ -386,4 +389,5 @@ def load_rulebook(
         f"{len(cards)} cards @{declared}+{digest.hexdigest()[:12]}",  # the ranking card in the hash
         ranking,
         approved,
+        ledger.head,
     )
