@@ -59,3 +59,12 @@ def test_an_unknown_name_suggests_places_with_their_ids() -> None:
     assert code == 2
     assert "unknown level 'abov knee'" in out and "above knee (transfemoral)" in out
     assert "Traceback" not in out
+
+
+def test_the_report_of_what_is_lost_reads_the_name_too() -> None:
+    """The report's "what is lost" reads the site from the case as typed (it failed for PDF and
+    Markdown while JSON planned)."""
+    args = ["plan", "--nerve", "median nerve", "--level", "above elbow", "--format", "md"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "transhumeral amputation" in result.output

@@ -252,8 +252,8 @@ class AnatomyIndex:
                 (:func:`~tmrplan.planning.loss.resolve_loss`).
         """
         kb = self.kb
-        if level_id not in LEVEL_IDS:
-            raise UnknownEntityError("level", level_id, suggest(level_id, LEVEL_IDS, 3))
+        if level_id not in LEVEL_IDS:  # a name or synonym ("AKA") from any caller
+            level_id = self.place_id("level", level_id)
         if position is not None:
             if level_id != "none":
                 raise InvalidCaseError(
@@ -272,13 +272,9 @@ class AnatomyIndex:
                 raise InvalidCaseError(
                     "an intact limb (level 'none') needs --region: where the neuroma is"
                 )
-            region = kb.region_ids.get(region_id)
-            if region is None:
-                raise UnknownEntityError(
-                    "region",
-                    region_id,
-                    suggest(region_id, list(kb.region_ids), 3),
-                )
+            region = (
+                kb.region_ids.get(region_id) or kb.region_ids[self.place_id("region", region_id)]
+            )
             return Site(None, region, position)
         if region_id:
             raise InvalidCaseError(
