@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from tests.scripts_import import load_script
 
@@ -97,3 +98,15 @@ def stop_server(server: Server) -> None:
         server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.process.kill()
+
+
+# How long a step may take on a busy machine (the full suite runs beside the browser).
+TIMEOUT_MS = 60_000
+
+
+def show_options(page: Page) -> None:
+    """Click "Show options" once the page has settled: while Streamlit reruns, the old form and
+    the new one can both be on the page for a moment, and a click then matches two buttons."""
+    button = page.get_by_role("button", name="Show options")
+    expect(button).to_have_count(1, timeout=TIMEOUT_MS)
+    button.click()

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.system.browser.harness import Server
+from tests.system.browser.harness import Server, show_options
 from tests.system.browser.test_browser import TIMEOUT_MS, choose, enter_nerve, open_app, shot
 
 
@@ -37,7 +37,7 @@ def test_surgeon_names_the_digits_and_through_level_of_a_partial_hand(
         "proper palmar digital nerves of the median nerve",
         "normalised",
     )
-    page.get_by_role("button", name="Show options").click()
+    show_options(page)
     expect(
         page.get_by_text(re.compile("partial hand amputation \\(index finger and middle")).first
     ).to_be_visible(timeout=TIMEOUT_MS)
