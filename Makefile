@@ -47,8 +47,9 @@ TMRPLAN_SEMVER_BASE ?= $(shell git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 
 export TMRPLAN_SEMVER_BASE
 
 # Tests run on every core (pytest-xdist): each worker builds its own session fixtures and its own
-# temporary cache. The system tests share one worker (their xdist_group, see tests/conftest.py),
-# so they still run one at a time; the property-input summary is printed once, for all workers.
+# temporary cache. The browser tests share one worker and the other system tests another (their
+# xdist_group, see tests/conftest.py), so each kind runs one test at a time, the two side by side;
+# the property-input summary is printed once, for all workers.
 # PARALLEL= runs everything in one process.
 PARALLEL ?= -n auto --dist loadgroup
 

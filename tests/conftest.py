@@ -60,9 +60,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SYSTEM in item.path.parents:
             item.add_marker(pytest.mark.system)
-            # Under ``-n --dist loadgroup`` (make test) the system tests share one worker, so they
-            # run one after another as they would without xdist; the unit tests fill the others.
-            item.add_marker(pytest.mark.xdist_group("system"))
+            # Under ``-n --dist loadgroup`` (make test) the browser tests share one worker and the
+            # other system tests (wheel, load, killed writers, server) another, so each kind runs
+            # one test at a time and the two kinds side by side: one group of all of them was
+            # the suite's critical path. The unit tests fill the workers around them.
+            browser = SYSTEM / "browser" in item.path.parents
+            item.add_marker(pytest.mark.xdist_group("system-browser" if browser else "system"))
 
 
 @pytest.hookimpl(tryfirst=True)
