@@ -173,6 +173,38 @@ class NervePlan:
     other_coaptations: tuple[dict[str, Any], ...] = ()
 
 
+# What an unknown is about: a case input that was not stated, knowledge the knowledge base does
+# not hold, or something the planner looked for and did not find.
+UNKNOWN_KINDS = ("not_stated", "not_sourced", "none_found")
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """One thing a plan does not know, typed: which field, what it means, and the sentence every
+    rendering shows (``Plan.unknowns`` holds the sentences in the same order).
+
+    Attributes:
+        field: the case field not stated (``side``, ``digits``, ``toes``, ``through``,
+            ``residual``, ``position``, ``context.<key>``) or what the plan lacks
+            (``nerve_diameter``, ``published_pattern``, ``candidate_donor``, ``assignment``).
+        kind: one of ``UNKNOWN_KINDS``.
+        meaning: what is not known, in a few words.
+        text: the sentence, as in ``Plan.unknowns``.
+        nerve: the neuroma nerve it is about, for a per-nerve unknown.
+
+    Example:
+        >>> Unknown("side", "not_stated", "side (left or right)", "side (left or right) not stated")
+        ... # doctest: +ELLIPSIS
+        Unknown(field='side', kind='not_stated', ...)
+    """
+
+    field: str
+    kind: str
+    meaning: str
+    text: str
+    nerve: Ref | None = None
+
+
 @dataclass(frozen=True)
 class RankingInfo:
     """Which ranking card ordered a plan's options, as the plan names it."""
@@ -214,6 +246,9 @@ class Plan:
     # a ledger later found shorter than this, or with another entry there, was cut or replaced
     # (tmrplan.hashchain). None where the planner was not given one.
     approvals_ledger: ChainHead | None = None
+    # The unknowns typed (field, kind, meaning, sentence), in the order of ``unknowns``; empty for
+    # a plan built without them (its JSON then types each sentence as field ``other``).
+    typed_unknowns: tuple[Unknown, ...] = ()
 
     @property
     def is_preview(self) -> bool:

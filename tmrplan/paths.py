@@ -26,6 +26,11 @@ def rules_dir() -> Path:
     return Path(os.environ.get("TMRPLAN_RULES") or _data_dir("rules"))
 
 
+def schema_file(name: str) -> Path:
+    """A published JSON Schema (``schemas/<name>.schema.json``; in a wheel, inside the package)."""
+    return _data_dir("schemas") / f"{name}.schema.json"
+
+
 def server_script() -> Path:
     """The Streamlit server script (an ``st.App`` serving ``app.py`` beside it); a wheel carries
     both, with their ``.streamlit/config.toml``, in ``tmrplan/data/app``."""

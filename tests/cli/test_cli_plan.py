@@ -44,7 +44,14 @@ def test_plan_json_has_the_contract_fields() -> None:
         "unknowns",
     } <= set(plan)
     nerve = plan["nerves"][0]
-    assert nerve["nerve"] == {"id": "MedianNerve", "label": "median nerve"}
+    assert nerve["nerve"] == {
+        "id": "MedianNerve",
+        "iri": "https://w3id.org/tmrplan#MedianNerve",
+        "label": "median nerve",
+        "exact_match": [
+            "http://purl.obolibrary.org/obo/UBERON_0001148"
+        ],  # skos:exactMatch in the KB
+    }
     assert nerve["assigned_rank"] == 1
     option = nerve["options"][0]
     assert {

@@ -30,6 +30,7 @@ COMMANDS = {
     "rules": "tmrplan.cli.rules:rules",
     "export": "tmrplan.cli.knowledge:export",
     "audit": "tmrplan.cli.audit:audit",
+    "schema": "tmrplan.cli.schema:schema",
     "app": "tmrplan.cli.app:app_command",
 }
 

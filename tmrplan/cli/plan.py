@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -23,7 +23,7 @@ from tmrplan.files import open_regular_file, size_limit, too_large
 from tmrplan.model import CONTEXT_FIELDS, Case, Plan, check_context, parse_case
 from tmrplan.planning.donor_loss import option_loss
 from tmrplan.render import markdown
-from tmrplan.render.plan import to_json_dict
+from tmrplan.render.plan import exact_matches, to_json_dict
 from tmrplan.render.plan import to_text as to_plan_text
 from tmrplan.render.plan_report import to_markdown
 from tmrplan.text import suggest, to_short_repr
@@ -181,7 +181,8 @@ def plan(
         )
     elif fmt in ("json", "jsonl"):
         indent = None if fmt == "jsonl" else 2
-        data = json.dumps(to_json_dict(result), indent=indent, ensure_ascii=False) + "\n"
+        linked = to_json_dict(result, codes=exact_matches(planner.kb))
+        data = json.dumps(linked, indent=indent, ensure_ascii=False) + "\n"
     elif fmt == "md":
         data = to_markdown(result, lost=partial(option_loss, planner.index, case)) + "\n"
     else:
@@ -244,10 +245,11 @@ def _plan_batch(planner: Planner, cases: Path) -> None:
     """
     failures = 0
     limit = size_limit("batch line")
+    codes = exact_matches(planner.kb)  # once for the batch, not per line
     with open_regular_file(cases) as handle:
         try:
             for number, raw in enumerate(_batch_lines(handle, limit), 1):
-                failures += not _plan_line(planner, cases, number, raw, limit)
+                failures += not _plan_line(planner, codes, cases, number, raw, limit)
         except OSError as exc:
             raise InvalidCaseError(f"cannot read {str(cases)!r}: {exc.strerror}") from exc
     if failures:
@@ -296,7 +298,14 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
-def _plan_line(planner: Planner, cases: Path, number: int, raw: bytes | None, limit: int) -> bool:
+def _plan_line(
+    planner: Planner,
+    codes: Mapping[str, Sequence[str]],
+    cases: Path,
+    number: int,
+    raw: bytes | None,
+    limit: int,
+) -> bool:
     """Plan one batch line and print its plan (True), or report why it cannot be (False)."""
     at = f"{cases}:{number}"
     if raw is None:
@@ -328,7 +337,7 @@ def _plan_line(planner: Planner, cases: Path, number: int, raw: bytes | None, li
             caller_id = _caller_id(data)
             case = parse_case(_known_fields(data))
             record = {"line": number} | ({} if caller_id is None else {"id": caller_id})
-            record |= to_json_dict(planner.plan(case))
+            record |= to_json_dict(planner.plan(case), codes=codes)
         except (UnknownEntityError, AmbiguousNameError, InvalidCaseError) as exc:
             if caller_id is not None:
                 at = f"{at}: id {json.dumps(caller_id, ensure_ascii=False)}"

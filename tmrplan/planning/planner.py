@@ -29,6 +29,7 @@ from tmrplan.model import (
     RankingInfo,
     Ref,
     Risk,
+    Unknown,
     check_context,
     check_name_length,
 )
@@ -139,6 +140,7 @@ class Planner:
         )
         case_facts = {k: v for k, v in context.items()} | {"nerve_count": len(nerves)}
         case_rules = self.engine.evaluate([{"scope": "case", **case_facts}])[0]
+        unknowns = tuple(self._unknowns(case, site, nerve_plans))
         return Plan(
             case=case,
             kb_version=self.kb.version,
@@ -148,7 +150,8 @@ class Planner:
             alternatives=self._alternatives,
             instructions=self._instructions,
             risks=self._risks,
-            unknowns=tuple(self._unknowns(case, site, nerve_plans)),
+            unknowns=tuple(u.text for u in unknowns),
+            typed_unknowns=unknowns,
             notice=NOTICE,
             preview_cards=self.rulebook.unapproved,
             approvals_ledger=self.rulebook.ledger_head,
@@ -410,44 +413,102 @@ class Planner:
             )
         return items
 
-    def _unknowns(self, case: Case, site: Site, nerve_plans: tuple[NervePlan, ...]) -> list[str]:
+    def _unknowns(
+        self, case: Case, site: Site, nerve_plans: tuple[NervePlan, ...]
+    ) -> list[Unknown]:
         unknowns = []
         if case.side is None:
-            unknowns.append("side (left or right) not stated")
-        unknowns += loss_unknowns(self.kb, site.loss)
+            unknowns.append(
+                Unknown(
+                    "side", "not_stated", "side (left or right)", "side (left or right) not stated"
+                )
+            )
+        unknowns += [_loss_unknown(text) for text in loss_unknowns(self.kb, site.loss)]
         if case.level == "none" and case.position is None and case.region in self._axis_regions:
             unknowns.append(
-                f"position within the {case.region} (proximal, middle or distal third) not "
-                "stated: distances are measured from its middle"
+                Unknown(
+                    "position",
+                    "not_stated",
+                    f"position within the {case.region} (proximal, middle or distal third)",
+                    f"position within the {case.region} (proximal, middle or distal third) not "
+                    "stated: distances are measured from its middle",
+                )
             )
         for key, meaning in CONTEXT_FIELDS.items():
             if key not in case.context:
-                unknowns.append(f"{key}: not stated ({meaning})")
+                unknowns.append(
+                    Unknown(
+                        f"context.{key}", "not_stated", meaning, f"{key}: not stated ({meaning})"
+                    )
+                )
         no_diameter = sum(
             1 for n in nerve_plans for o in n.options if "diameter_ratio" not in o.facts
         )
         if no_diameter:
             unknowns.append(
-                f"nerve diameters: not sourced for {no_diameter} option(s), so size match was not assessed"
+                Unknown(
+                    "nerve_diameter",
+                    "not_sourced",
+                    "the diameters of the neuroma nerve and the donor branch",
+                    f"nerve diameters: not sourced for {no_diameter} option(s), so size match "
+                    "was not assessed",
+                )
             )
         searched = self.kb.value(site.level or site.region, TMR.patternSearch)
         for nerve_plan in nerve_plans:
+            nerve = nerve_plan.nerve
             published = nerve_plan.other_coaptations or any(o.evidence for o in nerve_plan.options)
             if nerve_plan.options and not published:
                 unknowns.append(
-                    f"{nerve_plan.nerve.label}: no published transfer pattern is recorded for this"
-                    " nerve here, so its options rest on anatomy alone"
-                    + (f" (searched: {searched})" if searched else "")
+                    Unknown(
+                        "published_pattern",
+                        "not_sourced",
+                        "a published transfer pattern for this nerve here",
+                        f"{nerve.label}: no published transfer pattern is recorded for this"
+                        " nerve here, so its options rest on anatomy alone"
+                        + (f" (searched: {searched})" if searched else ""),
+                        nerve,
+                    )
                 )
             if not nerve_plan.options:
                 unknowns.append(
-                    f"{nerve_plan.nerve.label}: no candidate donor found near the {nerve_plan.region.label}"
+                    Unknown(
+                        "candidate_donor",
+                        "none_found",
+                        "a candidate donor branch near the neuroma",
+                        f"{nerve.label}: no candidate donor found near the {nerve_plan.region.label}",
+                        nerve,
+                    )
                 )
             elif nerve_plan.assigned_rank is None:
                 unknowns.append(
-                    f"{nerve_plan.nerve.label}: no target left that another nerve does not take"
+                    Unknown(
+                        "assignment",
+                        "none_found",
+                        "a target that no other nerve of the case takes",
+                        f"{nerve.label}: no target left that another nerve does not take",
+                        nerve,
+                    )
                 )
         return unknowns
+
+
+# The case field each of loss_unknowns' sentences is about, by how the sentence starts.
+_LOSS_FIELDS = {
+    "which digits": ("digits", "which digits were amputated"),
+    "which toes": ("toes", "which toes were amputated"),
+    "where they were amputated": ("through", "where the digits or toes were amputated"),
+    "residual length": ("residual", "residual limb length (short, mid or long)"),
+}
+
+
+def _loss_unknown(text: str) -> Unknown:
+    """An amputation unknown typed by the case field it names (``amputation`` if none matches,
+    which a test of every ray and residual level rules out)."""
+    for start, (field, meaning) in _LOSS_FIELDS.items():
+        if text.startswith(start):
+            return Unknown(field, "not_stated", meaning, text)
+    return Unknown("amputation", "not_stated", "what the amputation took", text)
 
 
 def _count(value: str | None) -> int | None:

@@ -8,10 +8,12 @@ single directive or a numeric score.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tmrplan.model import NervePlan, Option, Plan
 from tmrplan.notice import PAGE_FOOTER
@@ -28,21 +30,91 @@ from tmrplan.render.document import (
     spans,
 )
 
+if TYPE_CHECKING:
+    from tmrplan.knowledge.kb import KnowledgeBase
+
 PLAN_FOOTER = PAGE_FOOTER
 
+# The plan JSON's schema (schemas/plan.schema.json): its version is stamped in every plan. A
+# change that removes or retypes a key is a MAJOR bump, a new optional key a MINOR one.
+SCHEMA_VERSION = "1.0.0"
+SCHEMA_ID = f"https://w3id.org/tmrplan/schemas/plan/{SCHEMA_VERSION}"
+# The ontology's namespace (tmrplan.knowledge.vocab.TMR): an id in a plan is a local name in it.
+NAMESPACE = "https://w3id.org/tmrplan#"
+_KB_VERSION = re.compile(r"^(?P<declared>[^+]+)\+(?P<digest>[0-9a-f]+)$")
+_RULES_VERSION = re.compile(
+    r"^(?P<count>[0-9]+) cards @(?P<versions>[^+]*)\+(?P<digest>[0-9a-f]+)$"
+)
 
-def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
-    """The plan as JSON-ready data, with the fields of DESIGN.md's CLI contract.
+
+def exact_matches(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Each entity's verified cross-references (``skos:exactMatch``: UBERON IRIs), by local name.
+
+    Example:
+        >>> from tmrplan.knowledge.kb import load_knowledge_base
+        >>> exact_matches(load_knowledge_base())["PronatorTeres"]
+        ('http://purl.obolibrary.org/obo/UBERON_0001520',)
+    """
+    from tmrplan.knowledge.kb import local_name
+    from tmrplan.knowledge.vocab import SKOS
+
+    found = {local_name(e): kb.objects(e, SKOS.exactMatch) for e in kb.types}  # from the index
+    return {key: tuple(sorted(map(str, values))) for key, values in found.items() if values}
+
+
+def version_parts(plan: Plan) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The knowledge base's and the rules' version strings as data: ``{declared, digest}`` and
+    ``{card_count, card_versions, digest}`` (only ``{}`` for a string of another form).
+
+    Example:
+        >>> from tmrplan.model import Case
+        >>> plan = Plan(Case(("x",), "none"), "0.1.0+ab12", "26 cards @1.0.0,2.0.0+cd34", (),
+        ...             (), (), (), (), (), "", ())
+        >>> version_parts(plan)
+        ({'declared': '0.1.0', 'digest': 'ab12'}, {'card_count': 26, 'card_versions': ['1.0.0', '2.0.0'], 'digest': 'cd34'})
+    """
+    kb: dict[str, Any] = {}
+    if match := _KB_VERSION.match(plan.kb_version):
+        kb = {"declared": match["declared"], "digest": match["digest"]}
+    rules: dict[str, Any] = {}
+    if match := _RULES_VERSION.match(plan.rules_version):
+        rules = {
+            "card_count": int(match["count"]),
+            "card_versions": [v for v in match["versions"].split(",") if v],
+            "digest": match["digest"],
+        }
+    return kb, rules
+
+
+def to_json_dict(
+    plan: Plan,
+    exported_on: date | None = None,
+    *,
+    codes: Mapping[str, Sequence[str]] | None = None,
+    copy_reference: str | None = None,
+) -> dict[str, Any]:
+    """The plan as JSON-ready data, with the fields of DESIGN.md's CLI contract, valid against
+    ``schemas/plan.schema.json`` (version ``SCHEMA_VERSION``).
+
+    Every entity named by ``id`` (an IRI local name) carries its ``iri`` beside it, and its
+    verified cross-references as ``exact_match`` where ``codes`` has them.
 
     Args:
         exported_on: stamped as ``exported_on`` when given (exports carry their date; the
             CLI's own JSON stays byte-stable for the golden cases).
+        codes: cross-references by local name (:func:`exact_matches`); none when not given.
+        copy_reference: the app session's copy reference, stamped last when given.
     """
+    kb_parts, rules_parts = version_parts(plan)
     data: dict[str, Any] = _plain(
         {
+            "schema_version": SCHEMA_VERSION,
+            "schema": SCHEMA_ID,
             "case": plan.case.to_dict(),
             "kb_version": plan.kb_version,
+            "kb_version_info": kb_parts,
             "rules_version": plan.rules_version,
+            "rules_version_info": rules_parts,
             "notice": plan.notice,
             "preview": plan.is_preview,
             "preview_cards": list(plan.preview_cards),
@@ -66,14 +138,47 @@ def to_json_dict(plan: Plan, exported_on: date | None = None) -> dict[str, Any]:
             "alternatives": list(plan.alternatives),
             "instructions": list(plan.instructions),
             "risks": list(plan.risks),
-            "unknowns": list(plan.unknowns),
+            "unknowns": _unknowns(plan),
         }
     )
+    data = _linked(data, codes or {})
     if plan.approvals_ledger is not None:
         data["approvals_ledger"] = plan.approvals_ledger.to_dict()
     if exported_on is not None:
         data["exported_on"] = exported_on.isoformat()
+    if copy_reference is not None:
+        data["copy_reference"] = copy_reference
     return data
+
+
+def _unknowns(plan: Plan) -> list[dict[str, Any]]:
+    """Typed unknowns; a plan built without them has each sentence typed as field ``other``."""
+    if not plan.typed_unknowns:
+        return [{"field": "other", "kind": "other", "meaning": u, "text": u} for u in plan.unknowns]
+    typed = []
+    for unknown in plan.typed_unknowns:
+        item = asdict(unknown)
+        if unknown.nerve is None:
+            del item["nerve"]
+        typed.append(item)
+    return typed
+
+
+def _linked(value: Any, codes: Mapping[str, Sequence[str]]) -> Any:
+    """``value`` with ``iri`` (and ``exact_match`` where known) beside every entity's ``id``:
+    an entity is a dict with a text ``id`` and a text ``label``; years become integers."""
+    if isinstance(value, list):
+        return [_linked(v, codes) for v in value]
+    if not isinstance(value, dict):
+        return value
+    linked = {k: _linked(v, codes) for k, v in value.items()}
+    if isinstance(value.get("id"), str) and isinstance(value.get("label"), str):
+        linked = {"id": value["id"], "iri": NAMESPACE + value["id"]} | linked
+        if value["id"] in codes:
+            linked["exact_match"] = list(codes[value["id"]])
+    if isinstance(value.get("year"), str) and value["year"].isascii() and value["year"].isdigit():
+        linked["year"] = int(value["year"])
+    return linked
 
 
 def _option(option: Option) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from tmrplan.render.plan_report import (
 )
 from tmrplan.ui.amputation_form import amputation_inputs
 from tmrplan.ui.nerve_picker import case_site, nerve_picker
-from tmrplan.ui.resources import diagram_workers, planner, record
+from tmrplan.ui.resources import cross_references, diagram_workers, planner, record
 from tmrplan.ui.widgets import bullet_list, md, show_picture, source_line
 
 _TRISTATE = {"not stated": None, "yes": True, "no": False}
@@ -431,7 +431,9 @@ def show_exports(plan: Plan) -> None:
     as_json.download_button(
         "Download JSON",
         json.dumps(
-            {**to_json_dict(plan, today), "copy_reference": reference}, indent=2, ensure_ascii=False
+            to_json_dict(plan, today, codes=cross_references(), copy_reference=reference),
+            indent=2,
+            ensure_ascii=False,
         ),
         "tmr-plan.json",
         mime="application/json",

@@ -10,6 +10,7 @@ import streamlit as st
 from tmrplan.governance.audit import AuditLog, DetailValue
 from tmrplan.planning.planner import Planner, load_planner
 from tmrplan.render import drawing
+from tmrplan.render.plan import exact_matches
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base…")
@@ -21,6 +22,13 @@ def planner() -> Planner:
     # time here; see docs/performance.md, "The running server under load").
     gc.freeze()
     return loaded
+
+
+@st.cache_resource
+def cross_references() -> dict[str, tuple[str, ...]]:
+    """The knowledge base's verified cross-references (UBERON) by local name, read once: every
+    JSON export names them beside the ids."""
+    return exact_matches(planner().kb)
 
 
 @st.cache_resource
