@@ -91,7 +91,12 @@ if TYPE_CHECKING:
     help="Batch: one JSON case per line.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "md", "jsonl", "pdf"]), default="text"
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "md", "jsonl", "pdf", "fhir"]),
+    default="text",
+    help="fhir: a FHIR R4 Bundle (RequestGroup of the options, Provenance, the rule set as a "
+    "Library) for one case.",
 )
 @click.option(
     "--all", "show_all", is_flag=True, help="Text format: list every option, not the first 8."
@@ -131,10 +136,10 @@ def plan(
 ) -> None:
     """Plan TMR options for one case, or for every line of a JSONL batch."""
     # Checked before the knowledge base loads, so a wrong call fails at once.
-    if cases is not None and (fmt == "pdf" or output is not None):
+    if cases is not None and (fmt in ("pdf", "fhir") or output is not None):
         raise click.UsageError(
             "--cases writes one JSON line per case to standard output; "
-            "--format pdf and --output are for a single case"
+            "--format pdf, --format fhir and --output are for a single case"
         )
     if audience == "patient" and fmt not in ("md", "pdf"):
         raise click.UsageError("--audience patient writes a sheet as --format md or pdf")
@@ -183,6 +188,12 @@ def plan(
         indent = None if fmt == "jsonl" else 2
         linked = to_json_dict(result, codes=exact_matches(planner.kb))
         data = json.dumps(linked, indent=indent, ensure_ascii=False) + "\n"
+    elif fmt == "fhir":
+        from tmrplan.render.fhir import to_fhir_bundle
+
+        made = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        bundle = to_fhir_bundle(to_json_dict(result, codes=exact_matches(planner.kb)), made)
+        data = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "md":
         data = to_markdown(result, lost=partial(option_loss, planner.index, case)) + "\n"
     else:
