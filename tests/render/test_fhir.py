@@ -128,6 +128,15 @@ def test_preview_is_visible_in_the_resources(planner: Planner) -> None:
     assert group["status"] == "draft" and library["status"] == "draft"
     assert group["meta"]["tag"][0]["code"] == "preview"
     assert group["note"][0]["text"].startswith("PREVIEW")
+    # Unknowns stay visible; the approvals ledger's head is part of the provenance.
+    notes = [n["text"] for n in group["note"]]
+    assert [f"Unknown: {u['text']}" for u in plan["unknowns"]] == [
+        n for n in notes if n.startswith("Unknown: ")
+    ]
+    assert "Unknown: side (left or right) not stated" in notes
+    head = plan["approvals_ledger"]
+    shown = [e["what"]["display"] for e in resource(bundle, "Provenance")["entity"]]
+    assert f"approvals ledger: {head['count']} entries, head {head['head']}" in shown
 
 
 def test_codes_are_tmrplans_own_and_ids_are_stable(planner: Planner) -> None:

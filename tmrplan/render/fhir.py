@@ -83,7 +83,9 @@ def _request_group(plan: dict[str, Any], group_id: str) -> dict[str, Any]:
         "id": group_id,
         "status": "draft" if preview else "active",  # a PREVIEW plan is not for clinical use
         "intent": "proposal",
-        "note": [{"text": plan["notice"]}],
+        # What the case did not say stays visible as unknowns, never silently defaulted.
+        "note": [{"text": plan["notice"]}]
+        + [{"text": f"Unknown: {u['text']}"} for u in plan["unknowns"]],
         "action": [_nerve_action(nerve, plan["where"]) for nerve in plan["nerves"]],
     }
     if preview:
@@ -175,8 +177,17 @@ def _provenance(plan: dict[str, Any], ids: dict[str, str], when: str) -> dict[st
                 {"role": "source", "what": {"display": f"rule card {card} (fired)"}}
                 for card in _cards_that_fired(plan)
             ),
+            *(
+                [{"role": "source", "what": {"display": _ledger(plan["approvals_ledger"])}}]
+                if plan.get("approvals_ledger")
+                else []
+            ),
         ],
     }
+
+
+def _ledger(head: dict[str, Any]) -> str:
+    return f"approvals ledger: {head['count']} entries, head {head['head']}"
 
 
 def _library(plan: dict[str, Any], library_id: str) -> dict[str, Any]:
