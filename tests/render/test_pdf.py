@@ -188,7 +188,7 @@ def test_cli_pdf_with_a_batch_is_refused(tmp_path: Path) -> None:
         "plan", "--cases", str(cases), "--format", "pdf", "--output", str(tmp_path / "x.pdf")
     )
     assert code == 2
-    assert "--format pdf and --output are for a single case" in err
+    assert "--format pdf, --format fhir and --output are for a single case" in err
 
 
 def test_cli_pdf_is_written_atomically(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.scripts_import import load_script
 
@@ -110,3 +110,16 @@ def show_options(page: Page) -> None:
     button = page.get_by_role("button", name="Show options")
     expect(button).to_have_count(1, timeout=TIMEOUT_MS)
     button.click()
+
+
+def settled_count(locator: Locator, page: Page, steady_ms: int = 500) -> int:
+    """How many elements ``locator`` finds once the page has stopped adding them: Streamlit
+    draws a long page in deltas, so a count taken at once can be a count of half the page."""
+    last = -1
+    for _ in range(TIMEOUT_MS // steady_ms):
+        count = locator.count()
+        if count == last:
+            return count
+        last = count
+        page.wait_for_timeout(steady_ms)
+    return last

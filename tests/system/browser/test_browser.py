@@ -19,6 +19,7 @@ from tests.system.browser.harness import (
     TIMEOUT_MS,
     Server,
     Timings,
+    settled_count,
     show_options,
     start_server,
     stop_server,
@@ -121,7 +122,7 @@ def test_surgeon_plans_a_transhumeral_case_opens_a_basis_and_downloads_the_pdf(
         timeout=TIMEOUT_MS
     )
     facts = page.get_by_text("Facts that fired it")
-    open_count = facts.count()
+    open_count = settled_count(facts, page)  # every open basis drawn, not the first few
     basis.click()  # closed, then opened again: an opened basis is an audit event
     page.wait_for_function(
         "n => [...document.querySelectorAll('*')].filter(e => e.childElementCount === 0 && "
