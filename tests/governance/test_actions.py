@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.signers import sign_as
 from tmrplan import paths
 from tmrplan.cli import main
 from tmrplan.errors import OutputError, RuleFileError, UnknownEntityError
@@ -38,7 +39,7 @@ def rules(tmp_path: Path) -> Path:
 def approve_all(folder: Path, who: str = "Dr Reviewer") -> RuleBook:
     book = load_rulebook(folder)
     for card in (c for c in book.governed if c.status != "retired"):
-        approve(book, card.id, who, "clinical governance lead")
+        approve(book, card.id, sign_as(folder, who, "clinical governance lead"))
     return load_rulebook(folder)
 
 
@@ -55,7 +56,9 @@ def test_shipped_rules_are_unapproved_so_every_plan_is_preview(kb: KnowledgeBase
 
 def test_approval_by_another_person_makes_the_card_active_and_approved(rules: Path) -> None:
     book = load_rulebook(rules)
-    entry = approve(book, "TMR-RISK-NONE", "Dr Reviewer", "clinical lead", "checked")
+    entry = approve(
+        book, "TMR-RISK-NONE", sign_as(rules, "Dr Reviewer", "clinical lead"), "checked"
+    )
     after = load_rulebook(rules)
     card = after.get("TMR-RISK-NONE")
     assert (card.status, card.reviewer) == ("active", "Dr Reviewer")
@@ -76,7 +79,7 @@ def test_all_cards_approved_gives_a_clinical_plan(rules: Path, kb: KnowledgeBase
 )
 def test_an_author_cannot_approve_their_own_card(rules: Path, who: str) -> None:
     with pytest.raises(RuleFileError, match="author") as caught:
-        approve(load_rulebook(rules), "TMR-RISK-NONE", who, "clinical lead")
+        approve(load_rulebook(rules), "TMR-RISK-NONE", sign_as(rules, who, "clinical lead"))
     assert caught.value.rule_id == "TMR-RISK-NONE"
     assert not (rules / LEDGER_FILE).exists()
 
@@ -85,7 +88,9 @@ def test_a_draft_cannot_be_approved(rules: Path) -> None:
     card = rules / "risk_none.yaml"
     card.write_text(card.read_text().replace("status: in_review", "status: draft"))
     with pytest.raises(RuleFileError, match="in_review first"):
-        approve(load_rulebook(rules), "TMR-RISK-NONE", "Dr Reviewer", "clinical lead")
+        approve(
+            load_rulebook(rules), "TMR-RISK-NONE", sign_as(rules, "Dr Reviewer", "clinical lead")
+        )
 
 
 def test_editing_an_approved_card_voids_its_approval(rules: Path, kb: KnowledgeBase) -> None:
@@ -112,7 +117,7 @@ def test_retired_cards_stop_running_and_leave_the_preview_list(
     rules: Path, kb: KnowledgeBase
 ) -> None:
     book = approve_all(rules)
-    retire(book, "TMR-SIZE-MISMATCH", "Dr Reviewer", "clinical lead", "superseded")
+    retire(book, "TMR-SIZE-MISMATCH", sign_as(rules, "Dr Reviewer", "clinical lead"), "superseded")
     after = load_rulebook(rules)
     assert after.get("TMR-SIZE-MISMATCH").status == "retired"
     assert "TMR-SIZE-MISMATCH" not in {c.id for c in after.running}
@@ -121,7 +126,12 @@ def test_retired_cards_stop_running_and_leave_the_preview_list(
 
 def test_comments_are_recorded_without_changing_the_card(rules: Path) -> None:
     before = (rules / "risk_none.yaml").read_text()
-    comment(load_rulebook(rules), "TMR-RISK-NONE", "Dr Reviewer", "clinical lead", "cite Dumanian?")
+    comment(
+        load_rulebook(rules),
+        "TMR-RISK-NONE",
+        sign_as(rules, "Dr Reviewer", "clinical lead"),
+        "cite Dumanian?",
+    )
     assert (rules / "risk_none.yaml").read_text() == before
     [entry] = load_ledger(rules).entries
     assert (entry.action, entry.text, entry.seq) == ("comment", "cite Dumanian?", 1)
@@ -129,7 +139,9 @@ def test_comments_are_recorded_without_changing_the_card(rules: Path) -> None:
 
 def test_unknown_card_ids_are_named_with_close_ids(rules: Path) -> None:
     with pytest.raises(UnknownEntityError, match="TMR-RISK-NONE"):
-        approve(load_rulebook(rules), "TMR-RISK-NON", "Dr Reviewer", "clinical lead")
+        approve(
+            load_rulebook(rules), "TMR-RISK-NON", sign_as(rules, "Dr Reviewer", "clinical lead")
+        )
 
 
 @pytest.mark.parametrize("damage", ["edit", "delete", "swap"])
@@ -153,10 +165,13 @@ def test_a_tampered_ledger_stops_loading_naming_file_and_line(rules: Path, damag
 def test_cli_approve_comment_retire_and_list(rules: Path) -> None:
     runner = CliRunner()
     base = ["--rules", str(rules), "rules"]
-    who = ["--by", "Dr Reviewer", "--role", "clinical lead"]
+    who = ["--key", str(sign_as(rules, "Dr Reviewer", "clinical lead").key_path)]
     done = runner.invoke(main, [*base, "approve", "TMR-RISK-NONE", *who])
-    assert done.exit_code == 0 and "approved TMR-RISK-NONE v1.0.0" in done.output
-    own = runner.invoke(main, [*base, "approve", "TMR-RISK-LOW", "--by", AUTHOR, "--role", "x"])
+    assert done.exit_code == 0, done.output
+    assert "approved TMR-RISK-NONE v1.0.0" in done.output
+    assert "signed as clinical lead/dr.reviewer" in done.output
+    author = ["--key", str(sign_as(rules, AUTHOR, "x").key_path)]
+    own = runner.invoke(main, [*base, "approve", "TMR-RISK-LOW", *author])
     assert own.exit_code == 2 and "author" in own.output
     assert runner.invoke(main, [*base, "comment", "TMR-RISK-LOW", *who, "why 2?"]).exit_code == 0
     assert runner.invoke(main, [*base, "retire", "TMR-SIZE-MISMATCH", *who]).exit_code == 0
@@ -179,7 +194,12 @@ def test_check_reports_overdue_reviews_and_approval_count(rules: Path) -> None:
 
 
 def test_a_comment_with_a_unicode_line_separator_keeps_the_ledger_loadable(rules: Path) -> None:
-    comment(load_rulebook(rules), "TMR-RISK-NONE", "Dr Reviewer", "lead", "first\u2028second")
+    comment(
+        load_rulebook(rules),
+        "TMR-RISK-NONE",
+        sign_as(rules, "Dr Reviewer", "lead"),
+        "first\u2028second",
+    )
     assert load_ledger(rules).entries[0].text == "first\u2028second"
 
 
@@ -191,10 +211,12 @@ def test_actions_at_the_same_time_lose_no_ledger_entry(rules: Path) -> None:
     start = threading.Barrier(12)
     failures: list[BaseException] = []
 
+    signers = [sign_as(rules, f"Reviewer {n}", "surgeon") for n in range(12)]
+
     def act(number: int) -> None:
         try:
             start.wait(timeout=30)
-            comment(load_rulebook(rules), "TMR-RISK-LOW", f"Reviewer {number}", "surgeon", "ok?")
+            comment(load_rulebook(rules), "TMR-RISK-LOW", signers[number], "ok?")
         except BaseException as error:
             failures.append(error)
 
@@ -211,6 +233,7 @@ def test_actions_at_the_same_time_lose_no_ledger_entry(rules: Path) -> None:
 
 def test_a_rules_folder_gone_since_loading_is_an_error_naming_it(rules: Path) -> None:
     book = load_rulebook(rules)
+    signer = sign_as(rules, "Dr Reviewer", "surgeon")
     shutil.rmtree(rules)
     with pytest.raises(OutputError, match=r"cannot write to the rules folder .*rules"):
-        comment(book, "TMR-RISK-LOW", "Dr Reviewer", "surgeon", "ok?")
+        comment(book, "TMR-RISK-LOW", signer, "ok?")

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.signers import sign_as
 from tmrplan import paths
 from tmrplan.cli import main
 from tmrplan.errors import AuditLogError, TmrplanError
@@ -545,11 +546,11 @@ def test_cli_verify_accepts_the_ledger_module_s_own_file(
     rules.mkdir()
     ledger = Ledger(rules / "approvals.jsonl", ())
     ledger = ledger.append(
-        who="A. Author", role="surgeon", action="comment", card_id="R-1", version="1",
+        signer=sign_as(rules, "A. Author", "surgeon"), action="comment", card_id="R-1", version="1",
         content_hash="c" * 64, text="line\u2028separator in a comment",
     )  # fmt: skip
     ledger.append(
-        who="B. Reviewer", role="surgeon", action="approve", card_id="R-1", version="1",
+        signer=sign_as(rules, "B. Reviewer", "surgeon"), action="approve", card_id="R-1", version="1",
         content_hash="c" * 64,
     )  # fmt: skip
     code, out = run("--rules", str(rules), "audit", "verify")

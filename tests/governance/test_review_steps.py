@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.signers import sign_as
 from tmrplan import paths
 from tmrplan.cli import main
 from tmrplan.errors import RuleFileError
@@ -37,8 +38,10 @@ def rules(tmp_path: Path) -> Path:
 def test_a_draft_submitted_for_review_can_then_be_approved(rules: Path) -> None:
     book = load_rulebook(rules)
     with pytest.raises(RuleFileError, match="in_review first"):
-        check_approve(book, "TMR-RISK-NONE", "Dr Reviewer")
-    entry = submit_for_review(book, "TMR-RISK-NONE", AUTHOR, "author", "please review")
+        check_approve(book, "TMR-RISK-NONE", sign_as(rules, "Dr Reviewer"))
+    entry = submit_for_review(
+        book, "TMR-RISK-NONE", sign_as(rules, AUTHOR, "author"), "please review"
+    )
     after = load_rulebook(rules)
     card = after.get("TMR-RISK-NONE")
     assert card.status == "in_review" and entry.content_hash == card.content_hash
@@ -46,30 +49,32 @@ def test_a_draft_submitted_for_review_can_then_be_approved(rules: Path) -> None:
     assert 'status: "in_review"' in (rules / "risk_none.yaml").read_text()
     # Only a draft is submitted; the author still cannot approve it.
     with pytest.raises(RuleFileError, match="'in_review' cannot be submitted for review"):
-        submit_for_review(after, "TMR-RISK-NONE", AUTHOR, "author")
+        submit_for_review(after, "TMR-RISK-NONE", sign_as(rules, AUTHOR, "author"))
     with pytest.raises(RuleFileError, match="author"):
-        check_approve(after, "TMR-RISK-NONE", AUTHOR)
-    approve(after, "TMR-RISK-NONE", "Dr Reviewer", "lead", read_hash=card.content_hash)
+        check_approve(after, "TMR-RISK-NONE", sign_as(rules, AUTHOR, "author"))
+    approve(
+        after, "TMR-RISK-NONE", sign_as(rules, "Dr Reviewer", "lead"), read_hash=card.content_hash
+    )
     assert "TMR-RISK-NONE" in load_rulebook(rules).approved
     assert [e.action for e in load_ledger(rules).entries] == ["submit", "approve"]
 
 
 def test_approve_and_retire_refuse_a_card_changed_since_it_was_read(rules: Path) -> None:
     book = load_rulebook(rules)
-    submit_for_review(book, "TMR-RISK-NONE", AUTHOR, "author")
+    submit_for_review(book, "TMR-RISK-NONE", sign_as(rules, AUTHOR, "author"))
     book = load_rulebook(rules)
     stale = "0" * 64
     with pytest.raises(RuleFileError, match="changed since it was read"):
-        approve(book, "TMR-RISK-NONE", "Dr Reviewer", "lead", read_hash=stale)
+        approve(book, "TMR-RISK-NONE", sign_as(rules, "Dr Reviewer", "lead"), read_hash=stale)
     with pytest.raises(RuleFileError, match="changed since it was read"):
-        retire(book, "TMR-RISK-NONE", "Dr Reviewer", "lead", read_hash=stale)
+        retire(book, "TMR-RISK-NONE", sign_as(rules, "Dr Reviewer", "lead"), read_hash=stale)
     assert [e.action for e in load_ledger(rules).entries] == ["submit"]
     assert load_rulebook(rules).get("TMR-RISK-NONE").status == "in_review"
 
 
 def test_a_retired_card_and_the_ranking_card_cannot_be_retired(rules: Path) -> None:
     book = load_rulebook(rules)
-    retire(book, "TMR-SIZE-MISMATCH", "Dr Reviewer", "lead")
+    retire(book, "TMR-SIZE-MISMATCH", sign_as(rules, "Dr Reviewer", "lead"))
     with pytest.raises(RuleFileError, match="retired already"):
         check_retire(load_rulebook(rules), "TMR-SIZE-MISMATCH")
     with pytest.raises(RuleFileError, match="ranking card cannot be retired"):
@@ -79,7 +84,7 @@ def test_a_retired_card_and_the_ranking_card_cannot_be_retired(rules: Path) -> N
 def test_cli_submits_a_draft_for_review(rules: Path) -> None:
     runner = CliRunner()
     base = ["--rules", str(rules), "rules"]
-    who = ["--by", AUTHOR, "--role", "author"]
+    who = ["--key", str(sign_as(rules, AUTHOR, "author").key_path)]
     result = runner.invoke(main, [*base, "submit", "TMR-RISK-NONE", *who, "--note", "ready"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("submitted TMR-RISK-NONE v1.0.0 (")

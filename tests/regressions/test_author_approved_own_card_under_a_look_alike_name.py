@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.signers import sign_as
 from tmrplan import paths
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.actions import approve, check_approve
@@ -60,7 +61,7 @@ def rules(tmp_path: Path) -> Path:
 def test_a_look_alike_of_the_author_is_the_author(rules: Path, who: str) -> None:
     assert same_person(who, AUTHOR)
     with pytest.raises(RuleFileError, match="is the card's author"):
-        approve(load_rulebook(rules), CARD, who, "clinical lead")
+        approve(load_rulebook(rules), CARD, sign_as(rules, who, "clinical lead"))
     assert not (rules / LEDGER_FILE).exists()
 
 
@@ -69,21 +70,21 @@ def test_a_name_with_an_invisible_or_control_character_is_refused(
     rules: Path, who: str, named: str
 ) -> None:
     with pytest.raises(RuleFileError, match=re.escape(named)) as caught:
-        approve(load_rulebook(rules), CARD, who, "clinical lead")
+        approve(load_rulebook(rules), CARD, sign_as(rules, who, "clinical lead"))
     assert repr(who)[:20] in str(caught.value)  # the value, as its repr, so it can be seen
     assert not (rules / LEDGER_FILE).exists()
 
 
 def test_check_approve_refuses_it_before_any_confirmation(rules: Path) -> None:
     with pytest.raises(RuleFileError, match=r"U\+200B"):
-        check_approve(load_rulebook(rules), CARD, "Dr\u200bReviewer")
+        check_approve(load_rulebook(rules), CARD, sign_as(rules, "Dr\u200bReviewer"))
 
 
 def test_a_role_likewise(tmp_path: Path) -> None:
     with pytest.raises(RuleFileError, match="role 'lead\\\\u200b'"):
         Ledger(tmp_path / LEDGER_FILE, ()).append(
-            who="Dr Reviewer", role="lead\u200b", action="comment", card_id="R-1",
-            version="1.0.0", content_hash="c" * 64, text="x",
+            signer=sign_as(tmp_path, "Dr Reviewer", "lead\u200b"), action="comment",
+            card_id="R-1", version="1.0.0", content_hash="c" * 64, text="x",
         )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.signers import sign_as
 from tmrplan.cli import main
 from tmrplan.errors import AuditLogError, RuleFileError
 from tmrplan.governance.audit import AuditLog
@@ -41,7 +42,7 @@ def ledger_of(rules: Path, n: int = 3) -> Path:
     ledger = Ledger(rules / LEDGER_FILE, ())
     for i in range(1, n + 1):
         ledger = ledger.append(
-            who="B. Reviewer", role="surgeon", action="approve" if i < n else "retire",
+            signer=sign_as(rules, "B. Reviewer", "surgeon"), action="approve" if i < n else "retire",
             card_id="R-1", version="1.0.0", content_hash="c" * 64,
         )  # fmt: skip
     return rules / LEDGER_FILE

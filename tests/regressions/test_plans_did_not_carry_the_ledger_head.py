@@ -18,6 +18,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.signers import sign_as
 from tmrplan.cli import main
 from tmrplan.rules.ledger import LEDGER_FILE, Ledger, load_ledger
 
@@ -37,7 +38,7 @@ def test_a_plan_carries_the_head_of_the_ledger_it_was_made_under(tmp_path: Path)
     before = json.loads(plan(rules, "json"))["approvals_ledger"]
     ledger = load_ledger(rules)
     Ledger(rules / LEDGER_FILE, ledger.entries).append(
-        who="B. Reviewer", role="surgeon", action="comment", card_id="TMR-RISK-NONE",
+        signer=sign_as(rules, "B. Reviewer", "surgeon"), action="comment", card_id="TMR-RISK-NONE",
         version="1.0.0", content_hash="c" * 64, text="read",
     )  # fmt: skip
     head = load_ledger(rules).head

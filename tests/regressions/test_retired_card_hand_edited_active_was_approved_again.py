@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.signers import sign_as
 from tmrplan import paths
 from tmrplan.governance.actions import approve, retire
 from tmrplan.rules.cards import load_rulebook
@@ -41,9 +42,9 @@ def _set_status(folder: Path, status: str) -> None:
 
 def test_a_retirement_wins_over_a_later_hand_edit_back_to_active(tmp_path: Path) -> None:
     rules = _rules(tmp_path)
-    approve(load_rulebook(rules), CARD, "Dr Reviewer", "clinical lead")
+    approve(load_rulebook(rules), CARD, sign_as(rules, "Dr Reviewer", "clinical lead"))
     assert CARD in load_rulebook(rules).approved
-    retire(load_rulebook(rules), CARD, "Dr Reviewer", "clinical lead", "withdrawn")
+    retire(load_rulebook(rules), CARD, sign_as(rules, "Dr Reviewer", "clinical lead"), "withdrawn")
     _set_status(rules, "active")  # by hand, no ledger entry
     book = load_rulebook(rules)
     assert book.get(CARD).status == "active"
@@ -53,8 +54,8 @@ def test_a_retirement_wins_over_a_later_hand_edit_back_to_active(tmp_path: Path)
 
 def test_a_new_approval_after_the_retirement_brings_it_back(tmp_path: Path) -> None:
     rules = _rules(tmp_path)
-    approve(load_rulebook(rules), CARD, "Dr Reviewer", "clinical lead")
-    retire(load_rulebook(rules), CARD, "Dr Reviewer", "clinical lead")
+    approve(load_rulebook(rules), CARD, sign_as(rules, "Dr Reviewer", "clinical lead"))
+    retire(load_rulebook(rules), CARD, sign_as(rules, "Dr Reviewer", "clinical lead"))
     _set_status(rules, "in_review")
-    approve(load_rulebook(rules), CARD, "Dr Other", "clinical lead")
+    approve(load_rulebook(rules), CARD, sign_as(rules, "Dr Other", "clinical lead"))
     assert CARD in load_rulebook(rules).approved

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.signers import sign_as
 from tmrplan.cli import main
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.audit import AuditLog
@@ -21,7 +22,7 @@ def good_lines(folder: Path) -> list[str]:
     ledger = Ledger(folder / LEDGER_FILE, ())
     for n in (1, 2, 3):
         ledger = ledger.append(
-            who="B. Reviewer", role="surgeon", action="comment", card_id=f"R-{n}",
+            signer=sign_as(folder, "B. Reviewer", "surgeon"), action="comment", card_id=f"R-{n}",
             version="1.0.0", content_hash="c" * 64, text=f"note {n}\u2028second line",
         )  # fmt: skip
     return (folder / LEDGER_FILE).read_text(encoding="utf-8").split("\n")[:-1]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.signers import sign_as
 from tmrplan import paths
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.actions import approve
@@ -107,7 +108,7 @@ def test_the_ranking_card_is_approved_through_the_ledger_like_a_rule_card(tmp_pa
     card.write_text(card.read_text().replace("status: draft", "status: in_review"))
     book = load_rulebook(folder)
     assert "TMR-RANKING" in book.unapproved
-    approve(book, "TMR-RANKING", "Dr Reviewer", "clinical governance lead")
+    approve(book, "TMR-RANKING", sign_as(folder, "Dr Reviewer", "clinical governance lead"))
     book = load_rulebook(folder)
     assert "TMR-RANKING" not in book.unapproved and book.ranking.status == "active"
     card.write_text(card.read_text().replace("title: Order of donor options", "title: Donor order"))

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from tmrplan import paths
 from tmrplan.cli.context import EXIT_FINDINGS, Context, emit
 from tmrplan.rules.cards import load_rulebook
 from tmrplan.rules.selftest import run_card_tests
+from tmrplan.rules.signing import Signer, default_key, load_signers, signer_for
 
 
 @click.group()
@@ -60,69 +63,112 @@ def rules_list(obj: Context, fmt: str) -> None:
         click.echo(f"    {r['approval']}")
 
 
-_WHO = click.option(
-    "--by", "who", required=True, help="Your name, recorded as given (there is no login system)."
-)
-_ROLE = click.option("--role", required=True, help="Your governance role, e.g. 'clinical lead'.")
+def _signing(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that say who signs: a key the signers file lists, and optionally which of its
+    roles and the name the ledger shows."""
+    for option in reversed(
+        (
+            click.option(
+                "--key",
+                "key_path",
+                type=click.Path(path_type=Path, dir_okay=False),
+                default=None,
+                help="Your private SSH key (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa); its "
+                "public key must be in rules/allowed_signers.",
+            ),
+            click.option(
+                "--role", default=None, help="Which of your listed roles, if you have several."
+            ),
+            click.option(
+                "--by",
+                "who",
+                default=None,
+                help="The name the ledger shows (default: your identity in the signers file); "
+                "the signature, not this name, says who you are.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _signer(obj: Context, key_path: Path | None, role: str | None, who: str | None) -> Signer:
+    signers = load_signers(obj.rules or paths.rules_dir())
+    return signer_for(signers, key_path or default_key(), role=role, name=who or None)
 
 
 @rules.command("submit")
 @click.argument("card_id")
-@_WHO
-@_ROLE
+@_signing
 @click.option("--note", default="", help="What the reviewers should look at.")
 @click.pass_obj
-def rules_submit(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
+def rules_submit(
+    obj: Context, card_id: str, key_path: Path | None, role: str | None, who: str | None, note: str
+) -> None:
     """Submit draft CARD_ID for review: status in_review (then someone else may approve it)."""
     from tmrplan.governance.actions import submit_for_review
 
-    entry = submit_for_review(load_rulebook(obj.rules), card_id, who, role, note)
+    signer = _signer(obj, key_path, role, who)
+    entry = submit_for_review(load_rulebook(obj.rules), card_id, signer, note)
     click.echo(
-        f"submitted {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) for review "
-        f"by {who}"
+        f"submitted {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) for review, "
+        f"signed as {entry.principal}"
     )
 
 
 @rules.command("approve")
 @click.argument("card_id")
-@_WHO
-@_ROLE
+@_signing
 @click.option("--note", default="", help="Why, or under what conditions.")
 @click.pass_obj
-def rules_approve(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
-    """Approve CARD_ID at its current content: status active, reviewer you, entry in the ledger."""
+def rules_approve(
+    obj: Context, card_id: str, key_path: Path | None, role: str | None, who: str | None, note: str
+) -> None:
+    """Approve CARD_ID at its current content: status active, reviewer you, a signed entry in
+    the ledger."""
     from tmrplan.governance.actions import approve
 
-    entry = approve(load_rulebook(obj.rules), card_id, who, role, note)
-    click.echo(f"approved {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) by {who}")
+    signer = _signer(obj, key_path, role, who)
+    entry = approve(load_rulebook(obj.rules), card_id, signer, note)
+    click.echo(
+        f"approved {entry.card_id} v{entry.version} ({entry.content_hash[:12]}), signed as "
+        f"{entry.principal}"
+    )
 
 
 @rules.command("comment")
 @click.argument("card_id")
-@_WHO
-@_ROLE
 @click.argument("text")
+@_signing
 @click.pass_obj
-def rules_comment(obj: Context, card_id: str, who: str, role: str, text: str) -> None:
-    """Record a review comment on CARD_ID's current content."""
+def rules_comment(
+    obj: Context, card_id: str, text: str, key_path: Path | None, role: str | None, who: str | None
+) -> None:
+    """Record a signed review comment on CARD_ID's current content."""
     from tmrplan.governance.actions import comment
 
-    entry = comment(load_rulebook(obj.rules), card_id, who, role, text)
-    click.echo(f"comment {entry.seq} on {entry.card_id} v{entry.version} recorded")
+    signer = _signer(obj, key_path, role, who)
+    entry = comment(load_rulebook(obj.rules), card_id, signer, text)
+    click.echo(
+        f"comment {entry.seq} on {entry.card_id} v{entry.version} recorded, signed as "
+        f"{entry.principal}"
+    )
 
 
 @rules.command("retire")
 @click.argument("card_id")
-@_WHO
-@_ROLE
+@_signing
 @click.option("--note", default="", help="Why it is retired.")
 @click.pass_obj
-def rules_retire(obj: Context, card_id: str, who: str, role: str, note: str) -> None:
+def rules_retire(
+    obj: Context, card_id: str, key_path: Path | None, role: str | None, who: str | None, note: str
+) -> None:
     """Retire CARD_ID: kept for the record, no longer run."""
     from tmrplan.governance.actions import retire
 
-    entry = retire(load_rulebook(obj.rules), card_id, who, role, note)
-    click.echo(f"retired {entry.card_id} v{entry.version}")
+    signer = _signer(obj, key_path, role, who)
+    entry = retire(load_rulebook(obj.rules), card_id, signer, note)
+    click.echo(f"retired {entry.card_id} v{entry.version}, signed as {entry.principal}")
 
 
 @rules.command("report")

@@ -5,8 +5,10 @@ Submitting a draft sets its status to ``in_review`` (the step before an approval
 the status to ``active`` and the ``reviewer`` to the approver, then records the hash of that new
 content; retiring sets ``retired``. Only those lines of the YAML change, so the author's wording,
 comments and layout stay as written. Approve and retire take the content hash the reviewer read
-(``read_hash``): if the card changed since, nothing is written. Names are self-declared (there is
-no login system yet): every screen that records one says so.
+(``read_hash``): if the card changed since, nothing is written. Every action is signed by a
+:class:`~tmrplan.rules.signing.Signer` the signers file lists (checked again under the lock, so a
+signer removed from the file meanwhile writes nothing), and the two-person rule is by signer
+identity (:meth:`~tmrplan.rules.ledger.Ledger.by_author`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from pathlib import Path
 from tmrplan.atomic import write_atomically
 from tmrplan.errors import OutputError, RuleFileError
 from tmrplan.rules.cards import RuleBook, RuleCard, parse_card
-from tmrplan.rules.ledger import LedgerEntry, check_name, load_ledger, same_person
+from tmrplan.rules.ledger import LedgerEntry, check_name, load_ledger
 from tmrplan.rules.ranking import RankingCard, parse_ranking
+from tmrplan.rules.signing import Signer, load_signers
 
 APPROVABLE = ("in_review", "active")
 LOCK_FILE = ".governance.lock"
@@ -48,27 +51,24 @@ def one_action_at_a_time(rules_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def check_approve(book: RuleBook, card_id: str, who: str) -> RuleCard | RankingCard:
-    """The card ``who`` may approve, checked without writing anything (a screen asks for
+def check_approve(book: RuleBook, card_id: str, signer: Signer) -> RuleCard | RankingCard:
+    """The card ``signer`` may approve, checked without writing anything (a screen asks for
     confirmation only of an approval that would be accepted).
 
     Raises:
         UnknownEntityError: for an unknown card id (with close ids).
         RuleFileError: if the approver's name holds a control or invisible character, the
-            approver is the author, or the card is not in review or active.
-
-    Example:
-        >>> from tmrplan.rules.cards import load_rulebook
-        >>> check_approve(load_rulebook(), "TMR-RISK-NONE", "Dr Reviewer")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        tmrplan.errors.RuleFileError: ...status 'draft' cannot be approved; set it to in_review first...
+            approver is the author (by identity, key or name), or the card is not in review or
+            active.
     """
     card = book.get(card_id)
-    _check_name(who, card)
-    if same_person(who, card.author):
+    _check_name(signer.name, card)
+    ledger = load_ledger(book.directory)
+    if ledger.by_author(card.id, card.author, signer.identity, signer.public_key, signer.name):
         raise _refused(
-            f"{who!r} is the card's author; an approval must come from someone else", card
+            f"{signer.name!r} ({signer.principal}) is the card's author; an approval must come "
+            "from someone else",
+            card,
         )
     if card.status not in APPROVABLE:
         raise _refused(
@@ -82,8 +82,7 @@ def check_approve(book: RuleBook, card_id: str, who: str) -> RuleCard | RankingC
 def approve(
     book: RuleBook,
     card_id: str,
-    who: str,
-    role: str,
+    signer: Signer,
     note: str = "",
     now: dt.datetime | None = None,
     *,
@@ -101,18 +100,17 @@ def approve(
             it is not the content read.
     """
     with one_action_at_a_time(book.directory):
-        card = check_approve(book, card_id, who)
-        _check_name(role, card, "role")
+        card = check_approve(book, card_id, signer)
+        _check_signer(book, signer, card)
         _check_read(card, read_hash)
-        updated = _rewrite(card, status="active", reviewer=who.strip())
-        return _record(book, updated, who, role, "approve", note, now)
+        updated = _rewrite(card, status="active", reviewer=signer.name)
+        return _record(book, updated, signer, "approve", note, now)
 
 
 def submit_for_review(
     book: RuleBook,
     card_id: str,
-    who: str,
-    role: str,
+    signer: Signer,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> LedgerEntry:
@@ -124,15 +122,15 @@ def submit_for_review(
         RuleFileError: if the card is not a draft.
     """
     card = book.get(card_id)
-    _check_name(who, card)
-    _check_name(role, card, "role")
+    _check_name(signer.name, card)
     if card.status != "draft":
         raise _refused(
             f"status {card.status!r} cannot be submitted for review; only a draft can", card
         )
     with one_action_at_a_time(book.directory):
+        _check_signer(book, signer, card)
         updated = _rewrite(card, status="in_review")
-        return _record(book, updated, who, role, "submit", note, now)
+        return _record(book, updated, signer, "submit", note, now)
 
 
 def _check_read(card: RuleCard | RankingCard, read_hash: str | None) -> None:
@@ -145,16 +143,16 @@ def _check_read(card: RuleCard | RankingCard, read_hash: str | None) -> None:
 
 
 def comment(
-    book: RuleBook, card_id: str, who: str, role: str, text: str, now: dt.datetime | None = None
+    book: RuleBook, card_id: str, signer: Signer, text: str, now: dt.datetime | None = None
 ) -> LedgerEntry:
     """Record a reviewer's comment on a card's current content (the card is not changed)."""
     card = book.get(card_id)
-    _check_name(who, card)
-    _check_name(role, card, "role")
+    _check_name(signer.name, card)
     if not text.strip():
         raise _refused("a comment needs text", card, at_line=False)
     with one_action_at_a_time(book.directory):
-        return _record(book, card, who, role, "comment", text, now)
+        _check_signer(book, signer, card)
+        return _record(book, card, signer, "comment", text, now)
 
 
 def check_retire(book: RuleBook, card_id: str) -> RuleCard | RankingCard:
@@ -179,8 +177,7 @@ def check_retire(book: RuleBook, card_id: str) -> RuleCard | RankingCard:
 def retire(
     book: RuleBook,
     card_id: str,
-    who: str,
-    role: str,
+    signer: Signer,
     note: str = "",
     now: dt.datetime | None = None,
     *,
@@ -198,25 +195,23 @@ def retire(
     """
     with one_action_at_a_time(book.directory):
         card = check_retire(book, card_id)
-        _check_name(who, card)
-        _check_name(role, card, "role")
+        _check_name(signer.name, card)
+        _check_signer(book, signer, card)
         _check_read(card, read_hash)
         updated = _rewrite(card, status="retired")
-        return _record(book, updated, who, role, "retire", note, now)
+        return _record(book, updated, signer, "retire", note, now)
 
 
 def _record(
     book: RuleBook,
     card: RuleCard | RankingCard,
-    who: str,
-    role: str,
+    signer: Signer,
     action: str,
     text: str,
     now: dt.datetime | None,
 ) -> LedgerEntry:
     ledger = load_ledger(book.directory).append(
-        who=who,
-        role=role,
+        signer=signer,
         action=action,
         card_id=card.id,
         version=card.version,
@@ -245,6 +240,19 @@ def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingC
         updated = parse_card(text, Path(card.path))
     write_atomically(card.path, text)
     return updated
+
+
+def _check_signer(book: RuleBook, signer: Signer, card: RuleCard | RankingCard) -> None:
+    """Refuse a signer the signers file does not list with their key (read under the lock: the
+    committee may have removed them since the screen was drawn)."""
+    signers = load_signers(book.directory)
+    if signer.principal not in {s.principal for s in signers.for_key(signer.public_key)}:
+        raise _refused(
+            f"{signer.principal!r} with this key is not in the signers file "
+            f"({signers.path}); its entries would not count, so nothing was written",
+            card,
+            at_line=False,
+        )
 
 
 def _check_name(who: str, card: RuleCard | RankingCard, what: str = "name") -> None:

@@ -12,8 +12,17 @@ Beside it, ``approvals.checkpoint`` holds the ledger's count and newest hash, re
 every append: entries cut off the end (a chain that is shorter, but just as intact) disagree
 with it (:mod:`tmrplan.hashchain`), and the loader refuses them like any other broken link.
 
-Names are self-declared, so they are compared as a reader sees them (:func:`same_person`), and a
-name holding a control or invisible character is refused (:func:`check_name`).
+Every entry is signed (:mod:`tmrplan.rules.signing`): its ``principal`` (``ROLE/IDENTITY`` in
+``rules/allowed_signers``), public ``key`` and OpenSSH ``signature`` over the entry's canonical
+bytes (every field but the signature and hash, ``seq`` and ``prev`` included, so a signature is
+bound to its place in the chain). The chain shows an entry was not changed *after* the next one
+was written; the signature shows who wrote it: an entry edited and the chain recomputed, one
+signed by a key the signers file does not list for its principal, or one not signed at all (the
+entries written before signing) is read, shown, and listed by ``tmrplan audit verify``, but never
+counts as an approval (:meth:`Ledger.not_counted`). The two-person rule is by signer identity:
+an approval by an identity or key that submitted the card is the author's, whatever name it
+shows. Names are also compared as a reader sees them (:func:`same_person`), and a name holding a
+control or invisible character is refused (:func:`check_name`).
 """
 
 from __future__ import annotations
@@ -21,7 +30,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +50,7 @@ from tmrplan.hashchain import (
     verify_chain,
     write_checkpoint,
 )
+from tmrplan.rules.signing import OIDC_PREFIX, AllowedSigners, Signer, Verdict, load_signers, verify
 from tmrplan.text import to_short_repr
 
 LEDGER_FILE = "approvals.jsonl"
@@ -62,10 +73,35 @@ class LedgerEntry:
     text: str
     prev: str
     hash: str
+    # Who signed it (absent from the entries written before signing: their hashes stay theirs).
+    principal: str = ""
+    key: str = ""
+    signature: str = ""
 
     def body(self) -> dict[str, Any]:
-        """The hashed fields (everything but the hash itself)."""
-        return {k: v for k, v in self.__dict__.items() if k != "hash"}
+        """The hashed fields (everything but the hash itself; unsigned entries have no
+        signature fields)."""
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if k != "hash" and not (k in _SIGNATURE_FIELDS and v == "")
+        }
+
+    def signed_bytes(self) -> bytes:
+        """What the signature is over: the canonical JSON of every field but signature and hash."""
+        return _signed_bytes({k: v for k, v in self.body().items() if k != "signature"})
+
+    @property
+    def identity(self) -> str:
+        """The signer's identity (their principal without its role)."""
+        return self.principal.partition("/")[2]
+
+
+_SIGNATURE_FIELDS = ("principal", "key", "signature")
+
+
+def _signed_bytes(body: dict[str, Any]) -> bytes:
+    return canonical_json(body).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -74,18 +110,64 @@ class Ledger:
 
     path: Path
     entries: tuple[LedgerEntry, ...]
+    # The signers file the signatures are checked against (default: the one beside the ledger).
+    given_signers: AllowedSigners | None = field(default=None, compare=False)
+
+    @cached_property
+    def signers(self) -> AllowedSigners:
+        return self.given_signers or load_signers(self.path.parent)
+
+    def verdict(self, entry: LedgerEntry) -> Verdict:
+        """Whether an entry's signature is its principal's, by a key listed for them, over the
+        entry as it stands, with the role its principal has."""
+        checked = verify(self.signers, entry.principal, entry.signature, entry.signed_bytes())
+        if checked.ok and entry.role != entry.principal.partition("/")[0]:
+            return Verdict(False, f"role {entry.role!r} is not the signer's ({entry.principal})")
+        return checked
+
+    def not_counted(self) -> tuple[tuple[LedgerEntry, str], ...]:
+        """Every entry whose signature is missing or does not verify, with why: it is shown,
+        never counted."""
+        verdicts = ((e, self.verdict(e)) for e in self.entries)
+        return tuple((e, v.detail) for e, v in verdicts if not v.ok)
+
+    def submitters(self, card_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The signer identities and personal keys that submitted a card for review: its
+        authors, whatever names their later entries show. The app's server key signs for every
+        signed-in reviewer, so it identifies nobody: only its identities count."""
+        submits = [e for e in self.about(card_id) if e.action == "submit" and e.principal]
+        identities = frozenset(e.identity for e in submits)
+        keys = frozenset(e.key for e in submits if not e.identity.startswith(OIDC_PREFIX))
+        return identities, keys
+
+    def is_authors(self, entry: LedgerEntry, author: str) -> bool:
+        """Whether an entry is by the card's author (see :meth:`by_author`)."""
+        return self.by_author(entry.card_id, author, entry.identity, entry.key, entry.who)
+
+    def by_author(self, card_id: str, author: str, identity: str, key: str, who: str) -> bool:
+        """Whether a signer is the card's author: the same identity or personal key as a
+        submission of it, or the author's name as a reader sees it (in the name shown, or as the
+        identity)."""
+        identities, keys = self.submitters(card_id)
+        return (
+            (bool(identity) and identity in identities)
+            or (not identity.startswith(OIDC_PREFIX) and key in keys)
+            or same_person(who, author)
+            or (bool(identity) and same_person(identity, author))
+        )
 
     def approved_hashes(self, card_id: str, author: str) -> frozenset[str]:
-        """Content hashes of ``card_id`` approved by someone other than its author since its
-        last retirement: a retirement withdraws every approval before it, so a retired card
-        edited back to ``active`` by hand needs a new approval to count again."""
+        """Content hashes of ``card_id`` approved, by a verified signer other than its author,
+        since its last retirement: a retirement withdraws every approval before it (signed or
+        not: it only ever takes an approval away), so a retired card edited back to ``active``
+        by hand needs a new approval to count again."""
         about = self.about(card_id)
         retired = [i for i, e in enumerate(about) if e.action == "retire"]
         since = about[retired[-1] + 1 :] if retired else about
         return frozenset(
             e.content_hash
             for e in since
-            if e.action == "approve" and not same_person(e.who, author)
+            if e.action == "approve" and not self.is_authors(e, author) and self.verdict(e).ok
         )
 
     @property
@@ -100,8 +182,7 @@ class Ledger:
     def append(
         self,
         *,
-        who: str,
-        role: str,
+        signer: Signer,
         action: str,
         card_id: str,
         version: str,
@@ -109,11 +190,14 @@ class Ledger:
         text: str = "",
         now: dt.datetime | None = None,
     ) -> Ledger:
-        """Append one entry (the whole file is rewritten atomically: old or new, never half).
+        """Append one entry signed by ``signer`` (the whole file is rewritten atomically: old or
+        new, never half). The name shown is the signer's, the role their principal's.
 
         Raises:
-            RuleFileError: for an unknown action or an empty name or role.
+            RuleFileError: for an unknown action, an empty or unprintable name, or a key that
+                cannot sign.
         """
+        who, role = signer.name, signer.role
         if action not in ACTIONS:
             raise RuleFileError(
                 f"ledger action {action!r} is not one of {', '.join(ACTIONS)}",
@@ -141,11 +225,14 @@ class Ledger:
             "content_hash": content_hash,
             "text": text.strip(),
             "prev": self.entries[-1].hash if self.entries else GENESIS,
+            "principal": signer.principal,
+            "key": signer.public_key,
         }
+        body["signature"] = signer.sign(_signed_bytes(body))
         entry = LedgerEntry(**body, hash=entry_hash(body))
         lines = [canonical_json({**e.body(), "hash": e.hash}) for e in (*self.entries, entry)]
         write_atomically(self.path, "".join(line + "\n" for line in lines))
-        updated = Ledger(self.path, (*self.entries, entry))
+        updated = Ledger(self.path, (*self.entries, entry), self.given_signers)
         # After the ledger: a writer stopped between the two leaves the checkpoint one behind
         # (not a fault), never ahead of entries that were not written.
         write_checkpoint(self.path.with_name(CHECKPOINT_FILE), updated.head)
@@ -230,9 +317,9 @@ def identity(name: str) -> str:
 
 
 def same_person(a: str, b: str) -> bool:
-    # Names are self-declared (no login system yet): compare them as a reader sees them, so that
-    # case, spacing, punctuation, a zero-width character or a look-alike letter does not let an
-    # author approve their own card.
+    # Display names are typed, not proved (the signer identity is): compare them as a reader sees
+    # them too, so that case, spacing, punctuation, a zero-width character or a look-alike letter
+    # does not let an author approve their own card.
     return identity(a) == identity(b)
 
 
@@ -274,7 +361,8 @@ class LedgerCheck:
     checkpoint: ChainHead | None = None
 
 
-# The fields of an entry and their JSON types: an entry with others, or fewer, is not one.
+# The fields of an entry and their JSON types: an entry with others, or fewer, is not one (the
+# three signature fields come together, or not at all in an entry written before signing).
 _FIELD_TYPES: dict[str, type] = {f.name: str for f in fields(LedgerEntry)} | {"seq": int}
 
 
@@ -294,11 +382,7 @@ def check_ledger_file(path: Path) -> LedgerCheck:
 
     Example:
         >>> import tempfile
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> ledger = Ledger(folder / LEDGER_FILE, ()).append(
-        ...     who="B", role="surgeon", action="approve", card_id="R-1", version="1.0.0",
-        ...     content_hash="c" * 64)
-        >>> check_ledger_file(folder / LEDGER_FILE).result.ok
+        >>> check_ledger_file(Path(tempfile.mkdtemp()) / LEDGER_FILE).result.ok  # no file: empty
         True
     """
     try:
@@ -380,13 +464,18 @@ def _exists(path: Path) -> bool:
 
 def _shape_problem(obj: dict[str, Any]) -> str | None:
     """Why an intact chain link is still not a ledger entry, or None."""
-    missing = sorted(set(_FIELD_TYPES) - set(obj))
+    expected = set(_FIELD_TYPES) - (set() if "signature" in obj else set(_SIGNATURE_FIELDS))
+    missing = sorted(expected - set(obj))
     extra = sorted(set(obj) - set(_FIELD_TYPES))
     if missing or extra:
         parts = [f"missing {', '.join(map(repr, missing))}" if missing else "",
                  f"unknown {', '.join(map(repr, extra))}" if extra else ""]  # fmt: skip
         return f"not a ledger entry: fields {'; '.join(p for p in parts if p)}"
+    if any(obj.get(k) == "" for k in _SIGNATURE_FIELDS):
+        return "not a ledger entry: an empty signature field (an unsigned entry has none)"
     for key, kind in _FIELD_TYPES.items():
+        if key not in obj:
+            continue
         value = obj[key]
         if not isinstance(value, kind) or isinstance(value, bool):
             return (

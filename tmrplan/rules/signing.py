@@ -1,0 +1,287 @@
+"""Signed approvals: OpenSSH signatures over ledger entries, and the reviewed signers file.
+
+An approval proves who gave it only if it is signed by a key the committee listed. Every entry of
+the approvals ledger carries an OpenSSH signature (``ssh-keygen -Y sign``, the mechanism git uses
+for signed commits) over its canonical bytes, in tmrplan's own namespace, so a signature made for
+anything else (a commit, a file) never verifies as an approval. ``rules/allowed_signers`` (the
+OpenSSH allowed-signers format, reviewed like a card) lists whose keys count, as principals
+``ROLE/IDENTITY``:
+
+    surgeon/a.author@trust.example namespaces="tmrplan-approval@v1" ssh-ed25519 AAAA...
+    reviewer/oidc:https://idp.trust.example#8d1f namespaces="tmrplan-approval@v1" ssh-ed25519 AAAA...
+
+A person at the command line signs with their own key; the app signs with the server's own key
+for a reviewer its identity provider signed in (``oidc:ISSUER#SUBJECT``), and the committee lists
+that identity against the server key. Verifying runs ``ssh-keygen -Y verify`` once per distinct
+entry and signers file (cached): nothing here implements cryptography.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tmrplan.errors import RuleFileError
+
+NAMESPACE = "tmrplan-approval@v1"
+"""The signature namespace of ledger entries (``ssh-keygen -n``): the entry format's version."""
+SIGNERS_FILE = "allowed_signers"
+OIDC_PREFIX = "oidc:"
+"""Identities of reviewers signed in through OpenID Connect: ``oidc:ISSUER#SUBJECT``."""
+_KEY_TYPES = ("ssh-", "ecdsa-", "sk-ssh-", "sk-ecdsa-")
+_TIMEOUT_S = 20  # ssh-keygen asks nothing when it has no terminal; this only bounds a stuck one
+
+
+class _Principal:
+    """A principal ``ROLE/IDENTITY``, read as its two parts."""
+
+    principal: str
+
+    @property
+    def role(self) -> str:
+        return self.principal.partition("/")[0]
+
+    @property
+    def identity(self) -> str:
+        return self.principal.partition("/")[2]
+
+
+@dataclass(frozen=True)
+class SignerLine(_Principal):
+    """One principal of the signers file, with its key (``type base64``) and line number."""
+
+    principal: str
+    key: str
+    line: int
+
+
+@dataclass(frozen=True)
+class AllowedSigners:
+    """The parsed signers file of a rules folder; ``text`` is what ``ssh-keygen`` reads."""
+
+    path: Path
+    text: str
+    lines: tuple[SignerLine, ...]
+
+    def for_key(self, key: str) -> tuple[SignerLine, ...]:
+        """The principals listed for one public key (``type base64``, comment ignored)."""
+        wanted = _bare_key(key)
+        return tuple(s for s in self.lines if s.key == wanted)
+
+    def for_identity(self, identity: str, key: str) -> tuple[SignerLine, ...]:
+        """The principals (one per role) of an identity with one key."""
+        return tuple(s for s in self.for_key(key) if s.identity == identity)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(sorted({s.role for s in self.lines}))
+
+
+def load_signers(rules_dir: Path) -> AllowedSigners:
+    """Read ``allowed_signers`` of a rules folder (absent: nobody's signature counts).
+
+    Raises:
+        RuleFileError: naming the line of a principal that is not ``ROLE/IDENTITY``, holds a
+            wildcard, or has no key, or a file that cannot be read.
+
+    Example:
+        >>> import tempfile
+        >>> load_signers(Path(tempfile.mkdtemp())).lines
+        ()
+    """
+    path = rules_dir / SIGNERS_FILE
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as error:
+        why = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise RuleFileError(f"cannot read: {why}", path=str(path)) from error
+    return AllowedSigners(path, text, tuple(_parse(text, path)))
+
+
+def _parse(text: str, path: Path) -> Iterable[SignerLine]:
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            tokens = shlex.split(line, comments=False, posix=True)
+        except ValueError as error:
+            raise RuleFileError(
+                f"signers line unreadable: {error}", path=str(path), line=number
+            ) from error
+        key_at = next((i for i, t in enumerate(tokens) if t.startswith(_KEY_TYPES)), None)
+        if key_at is None or key_at + 1 >= len(tokens):
+            raise RuleFileError(
+                "signers line has no public key ('ssh-ed25519 AAAA...')",
+                path=str(path),
+                line=number,
+            )
+        key = f"{tokens[key_at]} {tokens[key_at + 1]}"
+        for principal in tokens[0].split(","):
+            role, slash, identity = principal.partition("/")
+            if not slash or not role or not identity:
+                raise RuleFileError(
+                    f"signer {principal!r} is not ROLE/IDENTITY (e.g. reviewer/a.b@trust.example)",
+                    path=str(path),
+                    line=number,
+                )
+            if any(c in principal for c in "*?!"):
+                raise RuleFileError(
+                    f"signer {principal!r} holds a wildcard; list each reviewer by name",
+                    path=str(path),
+                    line=number,
+                )
+            yield SignerLine(principal, key, number)
+
+
+def _bare_key(key: str) -> str:
+    """``type base64`` of a public key line (its comment dropped)."""
+    return " ".join(key.split()[:2])
+
+
+@dataclass(frozen=True)
+class Signer(_Principal):
+    """Who signs a ledger entry, with which private key: their principal in the signers file
+    and the name the ledger shows."""
+
+    key_path: Path
+    public_key: str
+    principal: str
+    name: str
+
+    def sign(self, data: bytes) -> str:
+        """The armored OpenSSH signature of ``data`` in tmrplan's namespace.
+
+        Raises:
+            RuleFileError: if ``ssh-keygen`` cannot sign with the key (its own message).
+        """
+        done = _ssh_keygen(["-Y", "sign", "-f", str(self.key_path), "-n", NAMESPACE], data)
+        if done.returncode != 0 or b"BEGIN SSH SIGNATURE" not in done.stdout:
+            why = done.stderr.decode("utf-8", "replace").strip() or "no signature written"
+            raise RuleFileError(f"cannot sign with {self.key_path}: {why}")
+        return done.stdout.decode("ascii")
+
+
+def public_key_of(key_path: Path) -> str:
+    """The public key (``type base64``) of a private key file: its ``.pub`` beside it, or
+    derived by ``ssh-keygen -y`` (which needs an unencrypted key).
+
+    Raises:
+        RuleFileError: if the key file is missing or unreadable as a key.
+    """
+    if not key_path.is_file():
+        raise RuleFileError(f"no key file {str(key_path)!r} (make one: ssh-keygen -t ed25519)")
+    public = key_path.with_name(key_path.name + ".pub")
+    if public.is_file():
+        return _bare_key(public.read_text(encoding="utf-8"))
+    done = _ssh_keygen(["-y", "-f", str(key_path)], b"")
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip()
+        raise RuleFileError(f"cannot read the public key of {str(key_path)!r}: {why}")
+    return _bare_key(done.stdout.decode("ascii"))
+
+
+def default_key() -> Path:
+    """The user's usual SSH key: the first of ``~/.ssh/id_ed25519``, ``id_ecdsa``, ``id_rsa``
+    that exists (the first if none does, so that the message names it)."""
+    home = Path(os.path.expanduser("~")) / ".ssh"
+    candidates = [home / name for name in ("id_ed25519", "id_ecdsa", "id_rsa")]
+    return next((p for p in candidates if p.is_file()), candidates[0])
+
+
+def signer_for(
+    signers: AllowedSigners,
+    key_path: Path,
+    *,
+    role: str | None = None,
+    identity: str | None = None,
+    name: str | None = None,
+) -> Signer:
+    """The signer a key stands for in the signers file (a key listed under several principals
+    needs the role, or the identity, to choose).
+
+    Raises:
+        RuleFileError: if the key is not listed (with the line to send the committee), or
+            listed under several principals and nothing chooses one.
+    """
+    key = public_key_of(key_path)
+    listed = [
+        s
+        for s in signers.for_key(key)
+        if (role is None or s.role == role) and (identity is None or s.identity == identity)
+    ]
+    if not listed:
+        wanted = f"{role or 'ROLE'}/{identity or 'YOUR.NAME'}"
+        also = f" as {role}" if role else ""
+        raise RuleFileError(
+            f"the key {str(key_path)!r} is not in the signers file{also}, so its approvals would "
+            f"not count; ask the committee to add the line: "
+            f'{wanted} namespaces="{NAMESPACE}" {key}',
+            path=str(signers.path),
+        )
+    if len(listed) > 1:
+        choices = ", ".join(s.principal for s in listed)
+        raise RuleFileError(
+            f"the key {str(key_path)!r} is listed as {choices}; say which role (--role)",
+            path=str(signers.path),
+        )
+    chosen = listed[0]
+    return Signer(key_path, key, chosen.principal, (name or chosen.identity).strip())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a signature verified, and the key's fingerprint or why not."""
+
+    ok: bool
+    detail: str
+
+
+def verify(signers: AllowedSigners, principal: str, signature: str, data: bytes) -> Verdict:
+    """Whether ``signature`` is ``principal``'s, by a key the signers file lists for them, over
+    exactly ``data``, in tmrplan's namespace."""
+    if not signature:
+        return Verdict(False, "unsigned")
+    if not principal:
+        return Verdict(False, "signed, but names no signer")
+    if not any(s.principal == principal for s in signers.lines):
+        return Verdict(False, f"{principal!r} is not in the signers file")
+    return _verify(signers.text, principal, signature, data)
+
+
+@functools.lru_cache(maxsize=4096)
+def _verify(signers_text: str, principal: str, signature: str, data: bytes) -> Verdict:
+    with tempfile.TemporaryDirectory(prefix="tmrplan-verify-") as folder:
+        signers_file = Path(folder) / "allowed_signers"
+        signature_file = Path(folder) / "entry.sig"
+        signers_file.write_text(signers_text, encoding="utf-8")
+        signature_file.write_text(signature, encoding="utf-8")
+        done = _ssh_keygen(
+            ["-Y", "verify", "-f", str(signers_file), "-I", principal, "-n", NAMESPACE,
+             "-s", str(signature_file)],
+            data,
+        )  # fmt: skip
+    out = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode == 0 and out.startswith("Good"):
+        return Verdict(True, out.rsplit(" ", 1)[-1])  # "... with ED25519 key SHA256:..."
+    why = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+    return Verdict(False, f"signature does not verify ({why[-1] if why else 'no reason given'})")
+
+
+def _ssh_keygen(args: list[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
+    program = shutil.which("ssh-keygen")
+    if program is None:
+        raise RuleFileError("ssh-keygen (OpenSSH 8.2 or later) is needed to sign and verify")
+    try:
+        return subprocess.run(
+            [program, *args], input=data, capture_output=True, timeout=_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired as error:
+        raise RuleFileError(f"ssh-keygen gave no answer in {_TIMEOUT_S} s") from error
