@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import HOSTILE_NERVE
+from tests.ui.review_form import record_review
 from tmrplan import paths
 from tmrplan.governance.audit import AuditLog
 from tmrplan.rules.ledger import load_ledger
@@ -219,14 +220,7 @@ def reviewable_rules(tmp_path: Path) -> Iterator[Path]:
 
 
 def review(app: AppTest, card: str, action: str, who: str, text: str = "") -> AppTest:
-    app.selectbox(key="review_card").set_value(card)
-    app.radio(key="review_action").set_value(action)
-    app.text_input(key="review_who").set_value(who)
-    app.text_input(key="review_role").set_value("clinical governance lead")
-    app.text_area(key="review_text").set_value(text)
-    app.button[0].click().run()
-    assert not app.exception
-    return app
+    return record_review(app, Path(os.environ["TMRPLAN_RULES"]), card, action, who, text)
 
 
 def test_rules_page_records_reviews_in_the_ledger_and_the_audit_log(
@@ -236,7 +230,7 @@ def test_rules_page_records_reviews_in_the_ledger_and_the_audit_log(
     before = audit.count()
     app = open_page("rules")
     assert "every plan is marked PREVIEW" in app.warning[0].value
-    assert "no login system" in all_text(app)
+    assert any("Review is off: no identity provider" in i.value for i in app.info)
     app = review(app, "TMR-RISK-NONE", "comment", "Dr Reviewer", "cite the RCT?")
     app = review(app, "TMR-RISK-NONE", "approve", "Dr Reviewer")
     # Approve waits for the reviewer to confirm the content read (tests/ui/test_rules_page.py).

@@ -9,11 +9,13 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Checkbox, Expander
 
+from tests.ui.review_form import TEST_ISSUER, configure_sign_in, record_review, sign_in
 from tmrplan import paths
 from tmrplan.governance.audit import AuditLog
 from tmrplan.rules.cards import load_rulebook
@@ -55,14 +57,7 @@ def draft_rules(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(app: AppTest, card: str, action: str, who: str, text: str = "") -> AppTest:
-    app.selectbox(key="review_card").set_value(card)
-    app.radio(key="review_action").set_value(action)
-    app.text_input(key="review_who").set_value(who)
-    app.text_input(key="review_role").set_value("clinical governance lead")
-    app.text_area(key="review_text").set_value(text)
-    next(b for b in app.button if b.label == "Record").click().run()
-    assert not app.exception
-    return app
+    return record_review(app, Path(os.environ["TMRPLAN_RULES"]), card, action, who, text)
 
 
 def confirm_box(app: AppTest) -> Checkbox:
@@ -274,3 +269,47 @@ def test_the_ranking_card_is_approved_only_after_confirmation(draft_rules: Path)
     assert "cannot be retired" in app.error[0].value
     assert not [c for c in app.checkbox if c.key and c.key.startswith("review_read_")]
     assert [e.action for e in load_ledger(draft_rules).entries] == ["submit", "approve"]
+
+
+def test_review_forms_are_off_and_say_why_until_a_listed_reviewer_signs_in(
+    draft_rules: Path,
+) -> None:
+    def record_button(app: AppTest) -> Any:
+        return next(b for b in app.button if b.label == "Record")
+
+    app = open_rules()  # no identity provider configured: readable, review off, saying why
+    assert any("Review is off: no identity provider is configured" in i.value for i in app.info)
+    assert record_button(app).disabled and app.selectbox(key="review_card").disabled
+    assert expander_of(app, "TMR-RISK-NONE")  # the cards are still there to read
+    configure_sign_in(app)
+    app.user = {"is_logged_in": False}
+    app.run()
+    assert any(i.value.startswith("Sign in to review") for i in app.info)
+    assert [b.label for b in app.button if b.key == "sign_in"] == ["Sign in to review"]
+    assert record_button(app).disabled
+    # Signed in, but the committee has not listed them: off, with the line to send.
+    principal = sign_in(app, None, "Dr Outsider")
+    app.run()
+    [why] = [i.value for i in app.info if "not in the signers file" in i.value]
+    assert "Signed in as Dr Outsider" in texts(app.main)
+    assert f"reviewer/{principal.partition('/')[2]}" in why and "ssh-ed25519 " in why
+    assert record_button(app).disabled
+    # Listed: the form is on, and the roles offered are the signers file's, nothing typed.
+    sign_in(app, draft_rules, "Dr Reviewer", "surgeon")
+    sign_in(app, draft_rules, "Dr Reviewer", "clinical governance lead")
+    app.run()
+    assert not record_button(app).disabled
+    [roles] = [s for s in app.selectbox if (s.key or "").startswith("review_role")]
+    assert sorted(roles.options) == ["clinical governance lead", "surgeon"]
+    assert not [t for t in app.text_input if (t.key or "").startswith("review_")]
+    roles.set_value("surgeon")
+    app.text_area(key="review_text").set_value("cite the series")
+    app.selectbox(key="review_card").set_value("TMR-RISK-NONE")
+    record_button(app).click().run()
+    [entry] = load_ledger(draft_rules).entries
+    assert (entry.who, entry.role, entry.principal) == (
+        "Dr Reviewer",
+        "surgeon",
+        f"surgeon/oidc:{TEST_ISSUER}#dr.reviewer",
+    )
+    assert load_ledger(draft_rules).verdict(entry).ok

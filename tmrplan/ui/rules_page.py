@@ -1,7 +1,8 @@
 """Rules page (governance): every card with its status, approval, review dates, sources, tests and
 ledger entries, filtered and sorted by status and review date, and the review actions (comment,
-submit for review, approve, retire) recorded under a self-declared name. Approve and retire ask
-for confirmation of the content read first."""
+submit for review, approve, retire) for a reviewer signed in through the hospital's identity
+provider and listed in the signers file (:mod:`tmrplan.ui.reviewer`), each entry signed by the
+server's key. Approve and retire ask for confirmation of the content read first."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ from tmrplan.rules.selftest import (
     run_card_tests,
     value_in_words,
 )
+from tmrplan.rules.signing import Signer
 from tmrplan.ui.resources import planner, record
+from tmrplan.ui.reviewer import Reviewer, current_reviewer, sign_in_panel
 from tmrplan.ui.widgets import bullet_list, md
 
 if TYPE_CHECKING:  # a name pytest would try to collect from this module's doctests
@@ -384,52 +387,72 @@ def order_in_words(groups: tuple[tuple[str, ...], ...]) -> str:
 
 
 def review_form(book: RuleBook) -> None:
-    """Comment on, submit for review, approve or retire a card; the entry goes to the ledger and
-    the audit log. Approve and retire wait for a confirmation of the content read."""
+    """Comment on, submit for review, approve or retire a card; the signed entry goes to the
+    ledger and the event to the audit log. Approve and retire wait for a confirmation of the
+    content read. Off, saying why, until a listed reviewer signs in."""
     st.subheader("Review a card")
     st.caption(
-        "There is no login system yet: the name and role you type are recorded as given, in the "
-        "approvals ledger released with the cards and in the audit log. A draft is submitted for "
+        "Reviews are signed: you sign in through the hospital's identity provider, your roles "
+        "come from the signers file the committee reviews, and the server signs each entry of "
+        "the approvals ledger with its key, naming your identity. A draft is submitted for "
         "review first; an author cannot approve their own card; approving sets the card active "
         "at its current content."
     )
+    reviewer = current_reviewer(book.directory)
+    sign_in_panel(reviewer)
+    off = not isinstance(reviewer, Reviewer)
+    if isinstance(reviewer, str):
+        st.info(reviewer)
     with st.form("review", border=True):
-        card_id = st.selectbox("Card", [c.id for c in book.governed], key="review_card")
-        action = st.radio("Action", list(_ACTIONS), horizontal=True, key="review_action")
-        left, right = st.columns(2)
-        who = left.text_input("Your name", key="review_who")
-        role = right.text_input("Your role", key="review_role")
+        card_id = st.selectbox(
+            "Card", [c.id for c in book.governed], key="review_card", disabled=off
+        )
+        action = st.radio(
+            "Action", list(_ACTIONS), horizontal=True, key="review_action", disabled=off
+        )
+        roles = [s.role for s in reviewer.signers] if isinstance(reviewer, Reviewer) else []
+        role = st.selectbox(
+            "Your role (from the signers file)",
+            roles,
+            # Keyed by the roles offered: another reviewer signing in gets their own choice.
+            key=f"review_role:{'|'.join(roles)}",
+            disabled=off,
+        )
         text = st.text_area(
             "Comment or note (about the rule card: never patient details)",
             key="review_text",
             max_chars=2000,
+            disabled=off,
         )
-        submitted = st.form_submit_button("Record")
+        submitted = st.form_submit_button("Record", disabled=off)
     done = st.session_state.pop("review_done", None)
     if done:  # below the form, where the reviewer's eyes are after Record or Confirm
         st.success(done)
-    if submitted:
+    if submitted and isinstance(reviewer, Reviewer):
         st.session_state.pop("review_pending", None)
-        _recorded(book, action, card_id, who, role, text)
-    confirmation(book)
+        _recorded(book, action, card_id, reviewer, role, text)
+    confirmation(book, reviewer)
 
 
-def _recorded(book: RuleBook, action: str, card_id: str, who: str, role: str, text: str) -> None:
+def _recorded(
+    book: RuleBook, action: str, card_id: str, reviewer: Reviewer, role: str | None, text: str
+) -> None:
     """Record a comment or submission now; check an approval or retirement and ask to confirm."""
+    signer = reviewer.as_role(role or "")
+    if signer is None:
+        st.error("Choose your role: the signers file lists the roles you may review in.")
+        return
     try:
         # Fresh from disk: another reviewer may have written since this page was drawn.
         current = load_rulebook(book.directory)
         if action not in _CONFIRMED:
-            _finish(current, action, card_id, who, role, text)
+            _finish(current, action, card_id, signer, text)
             return
         card = (
-            check_approve(current, card_id, who)
+            check_approve(current, card_id, signer)
             if action == "approve"
             else check_retire(current, card_id)
         )
-        if not who.strip() or not role.strip():
-            st.error("Type your name and your role: the ledger records who decided.")
-            return
     except TmrplanError as error:
         st.error(public_message(error, book.directory))
         return
@@ -438,24 +461,32 @@ def _recorded(book: RuleBook, action: str, card_id: str, who: str, role: str, te
         "card_id": card.id,
         "version": card.version,
         "content_hash": card.content_hash,
-        "who": who,
-        "role": role,
+        "principal": signer.principal,
         "text": text,
     }
 
 
-def confirmation(book: RuleBook) -> None:
+def confirmation(book: RuleBook, reviewer: Reviewer | str) -> None:
     """The second step of an approval or retirement: the reviewer confirms they read the card at
-    the content hash the ledger will record; nothing is written until then."""
+    the content hash the ledger will record; nothing is written until then (nor if the reviewer
+    signed out, or in as someone else, since)."""
     pending = st.session_state.get("review_pending")
     if not pending:
+        return
+    signer = next(
+        (s for s in getattr(reviewer, "signers", ()) if s.principal == pending["principal"]),
+        None,
+    )
+    if signer is None:
+        st.session_state.pop("review_pending", None)
+        st.error("The reviewer who asked to confirm is no longer signed in: nothing was written.")
         return
     action, card_id, short = pending["action"], pending["card_id"], pending["content_hash"][:12]
     with st.container(border=True, key="review_confirmation"):
         st.warning(
             md(
-                f"Confirm: {action} {card_id} v{pending['version']} as {pending['who']} "
-                f"({pending['role']})."
+                f"Confirm: {action} {card_id} v{pending['version']} as {signer.name} "
+                f"({signer.principal})."
             )
             + " "
             + _CONSEQUENCE[action]
@@ -480,13 +511,7 @@ def confirmation(book: RuleBook) -> None:
     try:
         current = load_rulebook(book.directory)
         _finish(
-            current,
-            action,
-            card_id,
-            pending["who"],
-            pending["role"],
-            pending["text"],
-            read_hash=pending["content_hash"],
+            current, action, card_id, signer, pending["text"], read_hash=pending["content_hash"]
         )
     except TmrplanError as error:
         st.session_state.pop("review_pending", None)
@@ -494,16 +519,11 @@ def confirmation(book: RuleBook) -> None:
 
 
 def _finish(
-    book: RuleBook,
-    action: str,
-    card_id: str,
-    who: str,
-    role: str,
-    text: str,
-    **checks: str,
+    book: RuleBook, action: str, card_id: str, signer: Signer, text: str, **checks: str
 ) -> None:
-    """Write the ledger entry and the audit event, then redraw the page from the new cards."""
-    entry = _ACTIONS[action](book, card_id, who, role, text, **checks)
+    """Write the signed ledger entry and the audit event, then redraw the page from the new
+    cards."""
+    entry = _ACTIONS[action](book, card_id, signer, text, **checks)
     record(
         _AUDIT_KIND[action],
         actor=entry.who,
@@ -515,8 +535,8 @@ def _finish(
     )
     st.session_state.pop("review_pending", None)
     st.session_state["review_done"] = md(
-        f"Recorded: {action} of {entry.card_id} v{entry.version} by {entry.who} "
-        f"(content hash {entry.content_hash[:12]})."
+        f"Recorded: {action} of {entry.card_id} v{entry.version} by {entry.who}, signed as "
+        f"{entry.principal} (content hash {entry.content_hash[:12]})."
     )
     planner.clear()  # the cards changed on disk: the redrawn page uses them
     st.rerun()
