@@ -47,7 +47,9 @@ never a numeric score. Inputs that are not given are listed as unknowns, not ass
   plan built with an unapproved card is marked PREVIEW and names the cards. A hospital's
   governance must review and approve them before clinical use.
 - Quiz and explore views are educational and take no patient inputs.
-- Names typed into the governance screens are recorded as given; there is no login system.
+- An approval counts only when it is signed by a reviewer listed in the signers file
+  (`rules/allowed_signers`); in the app, reviewers sign in through the hospital's identity
+  provider.
 """
 
 

@@ -531,9 +531,10 @@ def test_cli_verify_both_chains_intact(_private_audit_db: Path, tmp_path: Path) 
     rules = tmp_path / "rules"
     write_ledger(rules, 3)
     code, out = run("--rules", str(rules), "audit", "verify")
-    assert code == 0, out
     assert ": ok, 5 events intact" in out
     assert f"approvals ledger {str(rules / 'approvals.jsonl')!r}: ok, 3 entries intact" in out
+    # Intact chains, but the hand-written entries are unsigned: named, and a finding.
+    assert code == 1 and "3 entries do not count" in out and "(no signer): unsigned" in out
 
 
 def test_cli_verify_accepts_the_ledger_module_s_own_file(

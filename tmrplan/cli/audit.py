@@ -21,7 +21,7 @@ from tmrplan import paths
 from tmrplan.cli.context import EXIT_FINDINGS, ErrorMappingGroup
 from tmrplan.governance.audit import AuditEvent, read_events, verify_file
 from tmrplan.hashchain import ChainHead
-from tmrplan.rules.ledger import CHECKPOINT_FILE, LEDGER_FILE, check_ledger_file
+from tmrplan.rules.ledger import CHECKPOINT_FILE, LEDGER_FILE, Ledger, check_ledger_file
 from tmrplan.text import to_short_repr
 
 
@@ -161,5 +161,25 @@ def audit_verify(obj: object, db: Path | None) -> None:
                 f"{where}: BROKEN at line {chain.first_broken}: {chain.reason} "
                 f"({_count(chain.checked, 'entry', 'entries')} intact before it)"
             )
+        broken = _not_counted(Ledger(ledger, check.entries)) or broken
     if broken:
         sys.exit(EXIT_FINDINGS)
+
+
+def _not_counted(ledger: Ledger) -> bool:
+    """Name every intact entry whose signature is missing or does not verify against the
+    signers file (it is kept, shown, and never counted); whether there was one."""
+    refused = ledger.not_counted()
+    if refused:
+        click.echo(
+            f"  {_count(len(refused), 'entry does', 'entries do')} not count (signature checked "
+            f"against {str(ledger.signers.path)!r}):"
+        )
+    for entry, why in refused:
+        click.echo(
+            _printable(
+                f"  seq {entry.seq}: {entry.action} of {entry.card_id} v{entry.version} by "
+                f"{entry.who} ({entry.principal or 'no signer'}): {why}"
+            )
+        )
+    return bool(refused)

@@ -257,7 +257,7 @@ def _invisible(char: str) -> bool:
 
 
 def check_name(value: str, what: str = "name") -> str | None:
-    """Why a self-declared name (or role) cannot go in the ledger, or ``None``: it holds a
+    """Why a displayed name (or role) cannot go in the ledger, or ``None``: it holds a
     control or invisible character, so it could print exactly like someone else's.
 
     Example:
@@ -294,7 +294,7 @@ _LOOK_ALIKES = str.maketrans(
 
 
 def identity(name: str) -> str:
-    """The form of a self-declared name that two people's names are compared in: NFKC, with
+    """The form of a displayed name that two people's names are compared in: NFKC, with
     invisible characters dropped, Cyrillic and Greek look-alikes read as the Latin letters they
     pass for, case folded, accents and every character but letters and digits dropped (spacing,
     dots, hyphens, apostrophes).
@@ -324,11 +324,12 @@ def same_person(a: str, b: str) -> bool:
 
 
 def load_ledger(rules_dir: Path) -> Ledger:
-    """Read and check the ledger of a rules directory (an absent file is an empty ledger).
+    """Read and check the ledger of a rules directory (an absent file is an empty ledger), with
+    the signers file its signatures are checked against.
 
     Raises:
-        RuleFileError: naming the line of the first unreadable entry or broken link, or a file
-            that cannot be read.
+        RuleFileError: naming the line of the first unreadable entry or broken link, or of the
+            signers file's first bad line, or a file that cannot be read.
 
     Example:
         >>> import tempfile
@@ -336,8 +337,9 @@ def load_ledger(rules_dir: Path) -> Ledger:
         ()
     """
     path = rules_dir / LEDGER_FILE
+    signers = load_signers(rules_dir)  # a broken signers file stops loading, like a broken card
     if not path.is_file() and not _exists(path.with_name(CHECKPOINT_FILE)):
-        return Ledger(path, ())
+        return Ledger(path, (), signers)
     check = check_ledger_file(path)
     if not check.result.ok:
         raise RuleFileError(
@@ -346,7 +348,7 @@ def load_ledger(rules_dir: Path) -> Ledger:
             line=check.result.first_broken,
             rule_id=check.broken_card_id,
         )
-    return Ledger(path, check.entries)
+    return Ledger(path, check.entries, signers)
 
 
 @dataclass(frozen=True)

@@ -66,15 +66,27 @@ def chromium_path() -> str:
     return found
 
 
-def start_server(log: Path, extra_env: dict[str, str] | None = None) -> Server:
-    """``tmrplan app`` on a free loopback port, as `make run` starts it."""
+def free_port() -> int:
+    return int(load_script("load").free_port())
+
+
+def start_server(
+    log: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    options: tuple[str, ...] = (),
+    port: int | None = None,
+) -> Server:
+    """``tmrplan app`` on a loopback port (a free one unless given), as `make run` starts it;
+    ``options`` go on to ``streamlit run``."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    port = load_script("load").free_port()
+    port = port or free_port()
     env = {**os.environ, **(extra_env or {})}
     started = time.perf_counter()
+    command = [str(Path(sys.executable).with_name("tmrplan")), "app", "--port", str(port)]
     with log.open("wb") as out:  # the server writes to its own copy; ours closes here
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("tmrplan")), "app", "--port", str(port)],
+            [*command, *options],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -332,30 +332,30 @@ def test_explore_figure_text_is_readable_on_a_tablet(server: Server, page: Page)
 
 
 def test_committee_reads_and_approves_the_ranking_card(
-    validated: None, page: Page, tmp_path: Path
+    validated: None, page: Page, tmp_path: Path, outside_requests: list[str]
 ) -> None:
     """Issue 16: the ranking card on the Rules page, read at tablet width (keys in words, sources
     by title, tests with their inputs), submitted for review and approved only after the
     reviewer confirms the content hash read (on a private copy of the rules)."""
     import shutil
 
+    from tests.system.browser.sign_in import ROLE, app_with_sign_in, sign_in
     from tmrplan import paths
     from tmrplan.rules.cards import load_rulebook
     from tmrplan.rules.ledger import load_ledger
 
     rules = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
-    running = start_server(ARTIFACTS / "ranking-server.log", {"TMRPLAN_RULES": str(rules)})
     author, reviewer = "tmrplan maintainers (draft)", "Dr Reviewer"
 
-    def record(action: str, who: str) -> None:
+    def record(action: str) -> None:
         choose(page, "Card", "TMR-RANKING")
         radio = page.get_by_role("radiogroup").get_by_role("radio", name=action, exact=True)
         radio.check(force=True)
-        page.get_by_label("Your name").fill(who)
-        page.get_by_label("Your role").fill("clinical governance lead")
         page.get_by_role("button", name="Record").click()
 
-    try:
+    log = ARTIFACTS / "ranking-server.log"
+    with app_with_sign_in(log, rules, {author: ROLE, reviewer: ROLE}, tmp_path) as signed_in:
+        running = signed_in.server
         page.set_viewport_size({"width": 820, "height": 1180})
         open_app(page, running, "rules")
         card = page.get_by_text(re.compile(r"^TMR-RANKING v\S+ · draft · NOT APPROVED · ranking"))
@@ -374,15 +374,16 @@ def test_committee_reads_and_approves_the_ranking_card(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 820, f"the rules page scrolls sideways on a tablet: {width} px"
 
-        record("submit for review", author)
+        sign_in(page, signed_in, author, outside_requests)
+        record("submit for review")
         expect(page.get_by_text("Recorded: submit for review of TMR-RANKING")).to_be_visible(
             timeout=TIMEOUT_MS
         )
-        open_app(page, running, "rules")  # the reviewer, in a session of their own
+        sign_in(page, signed_in, reviewer, outside_requests)  # a session of their own
         expect(page.get_by_text(re.compile(r"^TMR-RANKING v\S+ · in_review"))).to_be_visible(
             timeout=TIMEOUT_MS
         )
-        record("approve", reviewer)
+        record("approve")
         read = page.get_by_text(re.compile(r"^I have read TMR-RANKING v\S+ at content hash"))
         expect(read).to_be_visible(timeout=TIMEOUT_MS)
         confirm = page.get_by_role("button", name="Confirm: approve TMR-RANKING")
@@ -404,5 +405,3 @@ def test_committee_reads_and_approves_the_ranking_card(
             ("approve", reviewer),
         ]
         assert "TMR-RANKING" in load_rulebook(rules).approved
-    finally:
-        stop_server(running)

@@ -1,6 +1,8 @@
 """The rules page in a real Chromium, as a governance committee uses it: a card's sources by title
 with their links, each test's inputs and expected flag, the sort by review date, a draft
-submitted for review and then approved only after the reviewer confirms the content hash read.
+submitted for review by its author and then approved by a second reviewer, each signed in
+through a local OpenID Connect provider, only after the reviewer confirms the content hash read;
+the ledger entry's identity and signature checked; the author refused their own approval.
 Screenshots at desktop (1280 px) and tablet (820 px) width go to artifacts/."""
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.system.browser.harness import ARTIFACTS, Server, start_server, stop_server
+from tests.system.browser.harness import ARTIFACTS, Server
+from tests.system.browser.sign_in import ROLE, SignInApp, app_with_sign_in, sign_in
 from tests.system.browser.test_browser import TIMEOUT_MS, choose, open_app, shot
 from tmrplan import paths
 from tmrplan.rules.cards import load_rulebook
@@ -32,19 +35,25 @@ def rules_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rules_server(validated: None, rules_copy: Path) -> Iterator[Server]:
+def signed_in_app(
+    validated: None, rules_copy: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SignInApp]:
     ARTIFACTS.mkdir(exist_ok=True)
-    running = start_server(ARTIFACTS / "rules-server.log", {"TMRPLAN_RULES": str(rules_copy)})
-    yield running
-    stop_server(running)
+    reviewers = {AUTHOR: ROLE, REVIEWER: ROLE}
+    secrets = tmp_path_factory.mktemp("secrets")
+    with app_with_sign_in(ARTIFACTS / "rules-server.log", rules_copy, reviewers, secrets) as app:
+        yield app
 
 
-def record(page: Page, card: str, action: str, who: str) -> None:
-    """Fill the review form and press Record."""
+@pytest.fixture(scope="module")
+def rules_server(signed_in_app: SignInApp) -> Server:
+    return signed_in_app.server
+
+
+def record(page: Page, card: str, action: str) -> None:
+    """Fill the review form as the reviewer signed in and press Record."""
     choose(page, "Card", card)
     page.get_by_role("radiogroup").get_by_role("radio", name=action, exact=True).check(force=True)
-    page.get_by_label("Your name").fill(who)
-    page.get_by_label("Your role").fill("clinical governance lead")
     page.get_by_role("button", name="Record").click()
 
 
@@ -53,8 +62,9 @@ def open_card(page: Page, card_id: str) -> None:
 
 
 def test_committee_reads_a_card_submits_a_draft_and_confirms_an_approval(
-    rules_server: Server, rules_copy: Path, page: Page
+    signed_in_app: SignInApp, rules_copy: Path, page: Page, outside_requests: list[str]
 ) -> None:
+    rules_server = signed_in_app.server
     page.set_viewport_size(DESKTOP_1280)
     open_app(page, rules_server, "rules")
     expect(page.get_by_text(re.compile(r"^All \d+ cards shown"))).to_be_visible(timeout=TIMEOUT_MS)
@@ -71,14 +81,14 @@ def test_committee_reads_a_card_submits_a_draft_and_confirms_an_approval(
     ).scroll_into_view_if_needed()
     shot(page, "rules-1280-card-tests")
 
-    record(page, "TMR-RISK-NONE", "submit for review", AUTHOR)
+    sign_in(page, signed_in_app, AUTHOR, outside_requests)
+    record(page, "TMR-RISK-NONE", "submit for review")
     expect(page.get_by_text("Recorded: submit for review of TMR-RISK-NONE")).to_be_visible(
         timeout=TIMEOUT_MS
     )
-    # The reviewer comes to the page afresh (their own session), as a second person would.
-    open_app(page, rules_server, "rules")
-    expect(page.get_by_text(re.compile(r"^All \d+ cards shown"))).to_be_visible(timeout=TIMEOUT_MS)
-    record(page, "TMR-RISK-NONE", "approve", REVIEWER)
+    # The reviewer signs in afresh (their own session), as a second person would.
+    sign_in(page, signed_in_app, REVIEWER, outside_requests)
+    record(page, "TMR-RISK-NONE", "approve")
     read = page.get_by_text(re.compile("^I have read TMR-RISK-NONE v1.0.0 at content hash"))
     expect(read).to_be_visible(timeout=TIMEOUT_MS)
     confirm = page.get_by_role("button", name="Confirm: approve TMR-RISK-NONE")
@@ -95,11 +105,31 @@ def test_committee_reads_a_card_submits_a_draft_and_confirms_an_approval(
     ).to_be_visible()
     page.get_by_text("Recorded: approve of TMR-RISK-NONE").scroll_into_view_if_needed()
     shot(page, "rules-1280-approved")
-    assert [(e.action, e.who) for e in load_ledger(rules_copy).entries] == [
-        ("submit", AUTHOR),
-        ("approve", REVIEWER),
+    ledger = load_ledger(rules_copy)
+    assert [(e.action, e.who, e.principal) for e in ledger.entries] == [
+        ("submit", AUTHOR, signed_in_app.principal(AUTHOR)),
+        ("approve", REVIEWER, signed_in_app.principal(REVIEWER)),
     ]
+    # Signed by the server's key for the identity the provider signed in, and so counted.
+    assert all(e.key == signed_in_app.server_public_key for e in ledger.entries)
+    assert all(ledger.verdict(e).ok for e in ledger.entries) and not ledger.not_counted()
     assert "TMR-RISK-NONE" in load_rulebook(rules_copy).approved
+
+
+def test_the_author_signed_in_cannot_approve_their_own_card(
+    signed_in_app: SignInApp, rules_copy: Path, page: Page, outside_requests: list[str]
+) -> None:
+    sign_in(page, signed_in_app, AUTHOR, outside_requests)
+    record(page, "TMR-RISK-LOW", "submit for review")
+    expect(page.get_by_text("Recorded: submit for review of TMR-RISK-LOW")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    written = load_ledger(rules_copy).entries
+    record(page, "TMR-RISK-LOW", "approve")
+    expect(page.get_by_text(re.compile("is the card.s author"))).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Confirm: approve TMR-RISK-LOW")).to_have_count(0)
+    assert load_ledger(rules_copy).entries == written
+    assert "TMR-RISK-LOW" not in load_rulebook(rules_copy).approved
 
 
 def test_rules_page_at_tablet_width(rules_server: Server, page: Page) -> None:
