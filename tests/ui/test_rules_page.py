@@ -313,3 +313,6 @@ def test_review_forms_are_off_and_say_why_until_a_listed_reviewer_signs_in(
         f"surgeon/oidc:{TEST_ISSUER}#dr.reviewer",
     )
     assert load_ledger(draft_rules).verdict(entry).ok
+    shown = texts(expander_of(app, "TMR-RISK-NONE"))
+    assert "comment by Dr Reviewer (surgeon), v1.0.0" in shown
+    assert f"cite the series · signed as {entry.principal}" in shown.replace("\\", "")

@@ -38,7 +38,7 @@ from tmrplan.render.document import (
     term,
 )
 from tmrplan.rules.cards import RuleCard
-from tmrplan.rules.ledger import LedgerEntry, load_ledger
+from tmrplan.rules.ledger import load_ledger
 from tmrplan.rules.ranking import RankingCard
 from tmrplan.rules.selftest import expected_in_words, inputs_in_words, run_card_tests
 
@@ -57,7 +57,7 @@ class CardSheet:
     tests: tuple[TestResult, ...]
     fired: int
     sources: tuple[str, ...]  # the citations as plain text, for the CSV
-    ledger: tuple[LedgerEntry, ...]
+    ledger: tuple[str, ...]  # its ledger entries in words, with whether each counts
     citations: tuple[Inline, ...] = ()
 
 
@@ -67,7 +67,7 @@ class RankingSheet:
 
     card: RankingCard
     approval: str
-    ledger: tuple[LedgerEntry, ...]
+    ledger: tuple[str, ...]  # its ledger entries in words, with whether each counts
     citations: tuple[Inline, ...] = ()
 
 
@@ -109,14 +109,14 @@ def build_pack(planner: Planner, made_on: dt.date | None = None) -> GovernancePa
                 tests=tuple(r for r in results if r.card is card),
                 fired=fired.get(card.id, 0),
                 sources=tuple("".join(span.text for span in c) for c in citations),
-                ledger=ledger.about(card.id),
+                ledger=tuple(map(ledger.in_words, ledger.about(card.id))),
                 citations=citations,
             )
         )
     ranking = RankingSheet(
         card=book.ranking,
         approval=book.approval_state(book.ranking),
-        ledger=ledger.about(book.ranking.id),
+        ledger=tuple(map(ledger.in_words, ledger.about(book.ranking.id))),
         citations=tuple(
             tuple(cite(source, details=[source.get("kind", "source")]))
             for source in (describe_source(kb, TMR[s]) for s in book.ranking.sources)
@@ -180,7 +180,7 @@ def _ranking_blocks(sheet: RankingSheet) -> list[Block]:
             tuple((t.name, _order(t.expect), "pass") for t in card.tests),
         ),
         Heading(3, "Ledger"),
-        Bullets(tuple(Item(spans(_entry(e))) for e in sheet.ledger), empty="no entries"),
+        Bullets(tuple(Item(spans(line)) for line in sheet.ledger), empty="no entries"),
     ]
 
 
@@ -251,7 +251,7 @@ def pack_document(pack: GovernancePack) -> Document:
                 ),
             ),
             Heading(3, "Ledger"),
-            Bullets(tuple(Item(spans(_entry(e))) for e in sheet.ledger), empty="no entries"),
+            Bullets(tuple(Item(spans(line)) for line in sheet.ledger), empty="no entries"),
         ]
     return Document(
         "Rule cards for clinical governance review",
@@ -327,8 +327,3 @@ def to_review_csv(pack: GovernancePack) -> str:
 
 def _expect(result: TestResult) -> str:
     return "should fire" if result.test.expect_fire else "should not fire"
-
-
-def _entry(entry: LedgerEntry) -> str:
-    note = f": {entry.text}" if entry.text else ""
-    return f"{entry.at} {entry.action} by {entry.who} ({entry.role}), v{entry.version}{note}"

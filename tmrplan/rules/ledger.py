@@ -131,6 +131,27 @@ class Ledger:
         verdicts = ((e, self.verdict(e)) for e in self.entries)
         return tuple((e, v.detail) for e, v in verdicts if not v.ok)
 
+    def in_words(self, entry: LedgerEntry) -> str:
+        """One entry as a committee reads it: when, what, who, at which content, and whether
+        its signature counts.
+
+        Example:
+            >>> entry = LedgerEntry(1, "2026-11-01T10:00:00+00:00", "Dr R", "lead", "approve",
+            ...     "R-1", "1.0.0", "c" * 64, "", GENESIS, "h" * 64)  # fmt: skip
+            >>> import tempfile
+            >>> Ledger(Path(tempfile.mkdtemp()) / LEDGER_FILE, ()).in_words(entry)
+            '2026-11-01T10:00:00+00:00 approve by Dr R (lead), v1.0.0 cccccccccccc · DOES NOT COUNT (unsigned)'
+        """
+        note = f": {entry.text}" if entry.text else ""
+        verdict = self.verdict(entry)
+        signed = (
+            f"signed as {entry.principal}" if verdict.ok else f"DOES NOT COUNT ({verdict.detail})"
+        )
+        return (
+            f"{entry.at} {entry.action} by {entry.who} ({entry.role}), v{entry.version} "
+            f"{entry.content_hash[:12]}{note} · {signed}"
+        )
+
     def submitters(self, card_id: str) -> tuple[frozenset[str], frozenset[str]]:
         """The signer identities and personal keys that submitted a card for review: its
         authors, whatever names their later entries show. The app's server key signs for every

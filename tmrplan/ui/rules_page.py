@@ -231,13 +231,7 @@ def show_cards(book: RuleBook, cards: list[Card]) -> None:
             else:
                 rule_body(book, service.kb, card, [r for r in results if r.card is card])
             st.write("Ledger:")
-            bullet_list(
-                md(
-                    f"{e.at} · {e.action} by {e.who} ({e.role}) · v{e.version} "
-                    f"{e.content_hash[:12]}" + (f" · {e.text}" if e.text else "")
-                )
-                for e in ledger.about(card.id)
-            )
+            bullet_list(md(ledger.in_words(e)) for e in ledger.about(card.id))
 
 
 def _review_lines(book: RuleBook, card: Card) -> None:
