@@ -52,6 +52,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -258,7 +259,7 @@ class AuditLog:
                     "events: it was cut; keep both files for the auditors (tmrplan audit verify) "
                     "and start a new log elsewhere"
                 )
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._use_wal()
             # FULL: a committed event survives power loss too, not only a killed process.
             self._conn.execute("PRAGMA synchronous=FULL")
             self._migrate()
@@ -280,6 +281,23 @@ class AuditLog:
             )
         except sqlite3.Error as error:
             raise self._error("cannot open the audit log", error) from error
+
+    def _use_wal(self) -> None:
+        """Put the log in WAL mode (it stays so, in the file). Switching needs a moment when no
+        other connection is using the file, and SQLite answers "database is locked" at once
+        rather than waiting its busy timeout: a log opened by several writers at its creation
+        lost one of them (reproduced with 8 threads on a busy machine). So retry, within the
+        same timeout."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _error(self, what: str, error: sqlite3.Error) -> AuditLogError:
         return AuditLogError(f"{str(self.path)!r}: {what}: {error}")
