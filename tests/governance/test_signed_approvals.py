@@ -249,3 +249,26 @@ def test_a_broken_signers_file_stops_loading_naming_file_and_line(rules: Path) -
     with pytest.raises(RuleFileError, match="wildcard") as caught:
         load_rulebook(rules)
     assert caught.value.path == str(rules / SIGNERS_FILE) and caught.value.line == 2
+
+
+def test_the_cli_signs_with_the_user_s_usual_key_by_default(
+    rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    reviewer = sign_as(rules, "Dr Reviewer")
+    for suffix in ("", ".pub"):
+        shutil.copy(f"{reviewer.key_path}{suffix}", home / ".ssh" / f"id_ed25519{suffix}")
+    monkeypatch.setenv("HOME", str(home))
+    result = CliRunner().invoke(main, ["--rules", str(rules), "rules", "approve", CARD])
+    assert result.exit_code == 0, result.output
+    assert "signed as clinical lead/dr.reviewer" in result.output
+    [entry] = load_ledger(rules).entries
+    assert entry.key == reviewer.public_key and load_ledger(rules).verdict(entry).ok
+    # A key listed under two roles needs --role to choose.
+    list_signer(rules, "chair/dr.reviewer", "Dr Reviewer")
+    both = CliRunner().invoke(main, ["--rules", str(rules), "rules", "comment", CARD, "ok"])
+    assert both.exit_code == 2 and "say which role (--role)" in both.output
+    chosen = ["--rules", str(rules), "rules", "comment", CARD, "ok", "--role", "chair"]
+    assert CliRunner().invoke(main, chosen).exit_code == 0
+    assert load_ledger(rules).entries[-1].principal == "chair/dr.reviewer"

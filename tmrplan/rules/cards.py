@@ -158,7 +158,10 @@ class RuleBook:
             return "approved"
         if card.status != "active":
             return f"not approved (status {card.status})"
-        return "not approved (no approval of this content by someone other than the author)"
+        return (
+            "not approved (no approval of this content signed by a listed reviewer other than "
+            "the author)"
+        )
 
 
 def parse_card(
