@@ -200,6 +200,17 @@ def test_the_two_person_rule_is_by_key_not_by_name(rules: Path) -> None:
         content_hash=card.content_hash,
     )
     assert card.id not in load_rulebook(rules).approved
+    # Nor by naming someone else's key in the entry while signing with their own.
+    masked = Signer(author.key_path, public_of("Dr Reviewer"), "reviewer/someone.else", "Dr Else")
+    load_ledger(rules).append(
+        signer=masked,
+        action="approve",
+        card_id=card.id,
+        version=card.version,
+        content_hash=card.content_hash,
+    )
+    assert card.id not in load_rulebook(rules).approved
+    assert "not by the key the entry names" in load_ledger(rules).not_counted()[-1][1]
     # Someone else's key approves it.
     approve(load_rulebook(rules), card.id, sign_as(rules, "Dr Reviewer"))
     assert card.id in load_rulebook(rules).approved

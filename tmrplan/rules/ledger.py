@@ -50,7 +50,15 @@ from tmrplan.hashchain import (
     verify_chain,
     write_checkpoint,
 )
-from tmrplan.rules.signing import OIDC_PREFIX, AllowedSigners, Signer, Verdict, load_signers, verify
+from tmrplan.rules.signing import (
+    OIDC_PREFIX,
+    AllowedSigners,
+    Signer,
+    Verdict,
+    fingerprint,
+    load_signers,
+    verify,
+)
 from tmrplan.text import to_short_repr
 
 LEDGER_FILE = "approvals.jsonl"
@@ -119,10 +127,15 @@ class Ledger:
 
     def verdict(self, entry: LedgerEntry) -> Verdict:
         """Whether an entry's signature is its principal's, by a key listed for them, over the
-        entry as it stands, with the role its principal has."""
+        entry as it stands, with the role its principal has and by the key it names."""
         checked = verify(self.signers, entry.principal, entry.signature, entry.signed_bytes())
-        if checked.ok and entry.role != entry.principal.partition("/")[0]:
+        if not checked.ok:
+            return checked
+        if entry.role != entry.principal.partition("/")[0]:
             return Verdict(False, f"role {entry.role!r} is not the signer's ({entry.principal})")
+        if checked.detail != fingerprint(entry.key):
+            # The two-person rule reads the key an entry names: it must be the one that signed.
+            return Verdict(False, f"signed by {checked.detail}, not by the key the entry names")
         return checked
 
     def not_counted(self) -> tuple[tuple[LedgerEntry, str], ...]:

@@ -18,7 +18,10 @@ entry and signers file (cached): nothing here implements cryptography.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hashlib
 import os
 import shlex
 import shutil
@@ -139,6 +142,23 @@ def _parse(text: str, path: Path) -> Iterable[SignerLine]:
                     line=number,
                 )
             yield SignerLine(principal, key, number)
+
+
+def fingerprint(key: str) -> str:
+    """The OpenSSH SHA-256 fingerprint of a public key (``type base64``), as ``ssh-keygen -l``
+    and ``-Y verify`` print it; ``""`` for text that is not a key.
+
+    Example:
+        >>> fingerprint("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHdC/q3/KGlmxzgpjq4TK9mN/+iczawQ62ar32+o//CL")
+        'SHA256:KLYD1c17/vraIQfww8OX5BRQ71Dk/r6FagTf5AEkcGk'
+    """
+    parts = key.split()
+    try:
+        blob = base64.b64decode(parts[1], validate=True) if len(parts) >= 2 else b""
+    except binascii.Error:
+        return ""
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
+    return f"SHA256:{digest}" if blob else ""
 
 
 def _bare_key(key: str) -> str:
