@@ -14,6 +14,8 @@ Options (``make bench`` uses the defaults)::
     --cold-runs 10      processes per command in the cold-start comparison (0 skips it)
     --spatial-rounds 30 rounds of warm single-nerve plans per tree in the spatial-model
                         comparison against the commit before it (0 skips it)
+    --ledger 1          load the rules with every card approved by a signed entry, first with
+                        no signature verified yet and then again (0 skips it)
 """
 
 from __future__ import annotations
@@ -619,6 +621,40 @@ def targets(
         )
 
 
+def signed_ledger_row() -> dict[str, float]:
+    """Loading rules whose every card is approved by a signed entry (issue 18): each distinct
+    entry is verified once by ``ssh-keygen -Y verify`` per process, then remembered."""
+    from tmrplan.governance.actions import approve
+    from tmrplan.rules import signing
+    from tmrplan.rules.cards import load_rulebook
+
+    with tempfile.TemporaryDirectory(prefix="tmrplan-bench-ledger-") as folder:
+        rules = Path(shutil.copytree(ROOT / "rules", Path(folder) / "rules"))
+        for card in rules.glob("*.yaml"):
+            card.write_text(card.read_text().replace("status: draft", "status: in_review"))
+        key = Path(folder) / "reviewer"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        public = " ".join(key.with_name("reviewer.pub").read_text().split()[:2])
+        principal = "reviewer/bench.reviewer"
+        (rules / signing.SIGNERS_FILE).write_text(
+            f'{principal} namespaces="{signing.NAMESPACE}" {public}\n'
+        )
+        signer = signing.Signer(key, public, principal, "Bench Reviewer")
+        book = load_rulebook(rules)
+        started = time.perf_counter()
+        approved = [approve(book, c.id, signer) for c in book.governed if c.status != "retired"]
+        approve_s = time.perf_counter() - started
+        signing._verify.cache_clear()
+        cold = timed_ms(lambda: load_rulebook(rules))
+        warm = timed_ms(lambda: load_rulebook(rules))
+    row = {"entries": float(len(approved)), "approve_ms_each": approve_s * 1000 / len(approved)}
+    print(
+        f"signed ledger: {len(approved)} signed approvals; approve {row['approve_ms_each']:.0f} ms "
+        f"each; load_rulebook {cold:.0f} ms verifying every signature, {warm:.0f} ms after"
+    )
+    return row | {"load_cold_ms": cold, "load_warm_ms": warm}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10,100", help="sizes, e.g. 1,10,100")
@@ -630,6 +666,7 @@ def main() -> None:
     parser.add_argument(
         "--spatial-rounds", type=int, default=30, help="rounds of warm plans per tree (0 skips)"
     )
+    parser.add_argument("--ledger", type=int, default=1, help="signed-ledger load (0 skips)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -650,6 +687,8 @@ def main() -> None:
     cold = cold_start_rows(args.cold_runs) if args.cold_runs > 0 else {}
     spatial = spatial_rows(args.spatial_rounds) if args.spatial_rounds > 0 else {}
     targets(cold_s, versus, rows, cold, spatial)
+    if args.ledger:
+        signed_ledger_row()
     print()
     print(
         f"machine: {len(os.sched_getaffinity(0))} CPUs, {_cpu_model()}, Python {sys.version.split()[0]}, {sys.platform}"
