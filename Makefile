@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROWSER := $(VENV)/.chromium
+SSH_KEYGEN := $(VENV)/.ssh-keygen
 PORT ?= 8501
 # apt-get needs root; a developer's own machine may offer sudo instead.
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -25,7 +26,13 @@ $(BROWSER):
 	chromium --version
 	touch $(BROWSER)
 
-run: $(STAMP)
+# Approvals are signed and verified with OpenSSH's ssh-keygen (rules/allowed_signers).
+$(SSH_KEYGEN): $(STAMP)
+	command -v ssh-keygen >/dev/null 2>&1 || { $(AS_ROOT) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(AS_ROOT) apt-get install -y -qq openssh-client; }
+	touch $(SSH_KEYGEN)
+
+run: $(STAMP) $(SSH_KEYGEN)
 	$(BIN)/tmrplan app --port $(PORT)
 
 check: $(STAMP)
@@ -59,7 +66,7 @@ unit: $(STAMP)
 
 # Everything, the system tier included, in one pytest run (one summary of the property inputs).
 # The slowest tests are listed at the end: the whole run must stay under 15 minutes on 2 cores.
-test: lint typecheck check $(BROWSER)
+test: lint typecheck check $(BROWSER) $(SSH_KEYGEN)
 	$(BIN)/python -m pytest -q $(PARALLEL) --durations=15
 
 e2e: $(STAMP) $(BROWSER)

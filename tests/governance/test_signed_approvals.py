@@ -283,3 +283,20 @@ def test_the_cli_signs_with_the_user_s_usual_key_by_default(
     chosen = ["--rules", str(rules), "rules", "comment", CARD, "ok", "--role", "chair"]
     assert CliRunner().invoke(main, chosen).exit_code == 0
     assert load_ledger(rules).entries[-1].principal == "chair/dr.reviewer"
+
+
+def test_without_ssh_keygen_nothing_counts_and_loading_still_works(
+    rules: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tmrplan.rules import signing
+
+    approved_once(rules)
+    signing._verify.cache_clear()
+    monkeypatch.setenv("PATH", "/nonexistent")  # a machine without OpenSSH
+    try:
+        book = load_rulebook(rules)
+        assert not book.approved
+        [(_, why)] = load_ledger(rules).not_counted()
+        assert "ssh-keygen (OpenSSH 8.2 or later) is not installed" in why
+    finally:
+        signing._verify.cache_clear()
