@@ -219,3 +219,20 @@ def test_a_ranking_card_change_is_named_as_the_cause_of_reranked_options(
     assert reranked, "tie-breaks by plexus distance changed some reference plans"
     bumped = f"make it {int(ranking.new_version.split('.')[0]) + 1}.0.0"
     assert any("TMR-RANKING" in v and bumped in v for v in semver_violations(report))
+
+
+def test_the_report_says_who_may_sign_now_and_who_no_longer_may(
+    tmp_path: Path, planner: Planner
+) -> None:
+    from tests.signers import list_signer, public_of
+    from tmrplan.rules.signing import fingerprint
+
+    base = data_copy(tmp_path)
+    list_signer(base / "rules", "chair/former.chair", "Former Chair")  # only the base lists them
+    report = impact(base, planner, sweep=False)
+    key = fingerprint(public_of("Former Chair"))
+    assert (
+        f"signers file: chair/former.chair no longer signs with key {key}; approvals signed so "
+        "stop counting"
+    ) in report.notes
+    assert "no longer signs with key" in to_markdown(report)

@@ -161,6 +161,21 @@ def fingerprint(key: str) -> str:
     return f"SHA256:{digest}" if blob else ""
 
 
+def changes_between(base: AllowedSigners, current: AllowedSigners) -> tuple[str, ...]:
+    """What a change of the signers file does, in words (for the impact report, where the
+    committee reviews it like a card): who may now sign, and who no longer may."""
+    old = {(s.principal, s.key) for s in base.lines}
+    new = {(s.principal, s.key) for s in current.lines}
+    return tuple(
+        [f"signers file: {p} may now sign (key {fingerprint(k)})" for p, k in sorted(new - old)]
+        + [
+            f"signers file: {p} no longer signs with key {fingerprint(k)}; approvals signed "
+            "so stop counting"
+            for p, k in sorted(old - new)
+        ]
+    )
+
+
 def _bare_key(key: str) -> str:
     """``type base64`` of a public key line (its comment dropped)."""
     return " ".join(key.split()[:2])

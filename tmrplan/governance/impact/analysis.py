@@ -22,6 +22,7 @@ from tmrplan.model import Case
 from tmrplan.planning.planner import Planner
 from tmrplan.planning.sweep import keyed_reference_cases, keyed_sweep
 from tmrplan.rules.ranking import RANKING_FILE
+from tmrplan.rules.signing import changes_between, load_signers
 
 
 def impact(
@@ -62,6 +63,8 @@ def impact(
             ontology, rules, validate=validate_base, ranking_from=current.rulebook.directory
         )
         notes = (() if validate_base else (NOT_VALIDATED,)) + (() if own_ranking else (NO_RANKING,))
+        # Who may sign approvals changes no plan by itself, but which approvals count.
+        notes += changes_between(load_signers(rules), load_signers(current.rulebook.directory))
         return compare(
             base_planner,
             current,
