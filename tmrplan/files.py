@@ -22,7 +22,13 @@ MIB = 1024 * 1024
 LIMIT_VARIABLE = "TMRPLAN_MAX_INPUT_MB"
 # The largest shipped Turtle file is about 0.25 MB and a synthetic tenfold copy about 1 MB; a
 # card is about 1 kB and the ranking card 12 kB; a batch line is one case.
-LIMITS = {"Turtle file": 64 * MIB, "rule card": 1 * MIB, "batch line": 1 * MIB}
+LIMITS = {
+    "Turtle file": 64 * MIB,
+    "rule card": 1 * MIB,
+    "batch line": 1 * MIB,
+    "signers file": 1 * MIB,  # a line per reviewer and role, about 150 bytes each
+    "approvals ledger": 256 * MIB,  # a signed entry is about 1 kB
+}
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),

@@ -205,6 +205,10 @@ def test_the_two_person_rule_is_by_key_not_by_name(rules: Path) -> None:
     masked = Signer(author.key_path, public_of("Dr Reviewer"), "reviewer/someone.else", "Dr Else")
     approve_around_the_actions(rules, masked, card.id)
     assert card.id not in load_rulebook(rules).approved
+    assert "names a key the signers file does not list" in load_ledger(rules).not_counted()[-1][1]
+    list_signer(rules, "reviewer/someone.else", "Dr Reviewer")  # even one listed for them
+    approve_around_the_actions(rules, masked, card.id)
+    assert card.id not in load_rulebook(rules).approved
     assert "not by the key the entry names" in load_ledger(rules).not_counted()[-1][1]
     # Someone else's key approves it.
     approve(load_rulebook(rules), card.id, sign_as(rules, "Dr Reviewer"))

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from tmrplan.atomic import write_atomically
-from tmrplan.errors import RuleFileError
+from tmrplan.errors import InputFileError, RuleFileError
+from tmrplan.files import read_regular_file
 from tmrplan.hashchain import (
     GENESIS,
     ChainHead,
@@ -51,7 +52,6 @@ from tmrplan.hashchain import (
     write_checkpoint,
 )
 from tmrplan.rules.signing import (
-    OIDC_PREFIX,
     AllowedSigners,
     Signer,
     Verdict,
@@ -133,6 +133,10 @@ class Ledger:
             return checked
         if entry.role != entry.principal.partition("/")[0]:
             return Verdict(False, f"role {entry.role!r} is not the signer's ({entry.principal})")
+        if entry.key not in self.signers.keys_of(entry.principal):
+            return Verdict(
+                False, f"names a key the signers file does not list for {entry.principal}"
+            )
         if checked.detail != fingerprint(entry.key):
             # The two-person rule reads the key an entry names: it must be the one that signed.
             return Verdict(False, f"signed by {checked.detail}, not by the key the entry names")
@@ -165,29 +169,33 @@ class Ledger:
             f"{entry.content_hash[:12]}{note} · {signed}"
         )
 
-    def submitters(self, card_id: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The signer identities and personal keys that submitted a card for review: its
-        authors, whatever names their later entries show. The app's server key signs for every
-        signed-in reviewer, so it identifies nobody: only its identities count."""
+    def submitters(self, card_id: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """Who submitted a card for review, as its authors are known whatever names their later
+        entries show: the signer identities and names (each as :func:`identity` reads it) and
+        the personal keys. The app's server key signs for every signed-in reviewer, so it
+        identifies nobody: only its identities count."""
         submits = [e for e in self.about(card_id) if e.action == "submit" and e.principal]
-        identities = frozenset(e.identity for e in submits)
-        keys = frozenset(e.key for e in submits if not e.identity.startswith(OIDC_PREFIX))
-        return identities, keys
+        return (
+            frozenset(identity(e.identity) for e in submits),
+            frozenset(identity(e.who) for e in submits),
+            frozenset(e.key for e in submits if not self.signers.is_app_key(e.key)),
+        )
 
     def is_authors(self, entry: LedgerEntry, author: str) -> bool:
         """Whether an entry is by the card's author (see :meth:`by_author`)."""
         return self.by_author(entry.card_id, author, entry.identity, entry.key, entry.who)
 
-    def by_author(self, card_id: str, author: str, identity: str, key: str, who: str) -> bool:
-        """Whether a signer is the card's author: the same identity or personal key as a
-        submission of it, or the author's name as a reader sees it (in the name shown, or as the
-        identity)."""
-        identities, keys = self.submitters(card_id)
+    def by_author(self, card_id: str, author: str, signer: str, key: str, who: str) -> bool:
+        """Whether a signer (identity ``signer``, ``key``, showing ``who``) is the card's
+        author: the identity, name or personal key of a submission of it, or the author's name,
+        each compared as a reader sees it (:func:`same_person`)."""
+        identities, names, keys = self.submitters(card_id)
         return (
-            (bool(identity) and identity in identities)
-            or (not identity.startswith(OIDC_PREFIX) and key in keys)
+            (bool(signer) and identity(signer) in identities)
+            or identity(who) in names
+            or (key in keys and not self.signers.is_app_key(key))
             or same_person(who, author)
-            or (bool(identity) and same_person(identity, author))
+            or (bool(signer) and same_person(signer, author))
         )
 
     def approved_hashes(self, card_id: str, author: str) -> frozenset[str]:
@@ -422,9 +430,9 @@ def check_ledger_file(path: Path) -> LedgerCheck:
         True
     """
     try:
-        data = path.read_bytes() if _exists(path) else b""
-    except OSError as error:
-        raise RuleFileError(f"cannot read: {error.strerror}", path=str(path)) from error
+        data = read_regular_file(path, "approvals ledger") if _exists(path) else b""
+    except InputFileError as error:  # a FIFO or /dev/zero in its place: refused, not waited on
+        raise RuleFileError(error.reason, path=str(path)) from error
     objects: list[Any] = []
     numbers: list[int] = []
     unreadable: tuple[int, str] | None = None

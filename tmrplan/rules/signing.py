@@ -27,18 +27,20 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tmrplan.errors import RuleFileError
+from tmrplan.errors import InputFileError, RuleFileError
+from tmrplan.files import read_regular_file
+from tmrplan.text import to_short_repr
 
 NAMESPACE = "tmrplan-approval@v1"
 """The signature namespace of ledger entries (``ssh-keygen -n``): the entry format's version."""
 SIGNERS_FILE = "allowed_signers"
 OIDC_PREFIX = "oidc:"
 """Identities of reviewers signed in through OpenID Connect: ``oidc:ISSUER#SUBJECT``."""
-_KEY_TYPES = ("ssh-", "ecdsa-", "sk-ssh-", "sk-ecdsa-")
 _TIMEOUT_S = 20  # ssh-keygen asks nothing when it has no terminal; this only bounds a stuck one
 
 
@@ -67,11 +69,21 @@ class SignerLine(_Principal):
 
 @dataclass(frozen=True)
 class AllowedSigners:
-    """The parsed signers file of a rules folder; ``text`` is what ``ssh-keygen`` reads."""
+    """The parsed signers file of a rules folder.
+
+    ``text`` is what ``ssh-keygen`` is given: not the file as written but its lines as parsed
+    here, rebuilt one principal per line, so that OpenSSH reads exactly the principals and keys
+    this module read (and the impact report shows). Read from the raw file, a line this parser
+    took for a comment or quoted differently (a form feed before ``#``, an escaped quote) could
+    give a key every principal.
+    """
 
     path: Path
-    text: str
     lines: tuple[SignerLine, ...]
+
+    @functools.cached_property
+    def text(self) -> str:
+        return "".join(f'"{s.principal}" namespaces="{NAMESPACE}" {s.key}\n' for s in self.lines)
 
     def for_key(self, key: str) -> tuple[SignerLine, ...]:
         """The principals listed for one public key (``type base64``, comment ignored)."""
@@ -81,6 +93,15 @@ class AllowedSigners:
     def for_identity(self, identity: str, key: str) -> tuple[SignerLine, ...]:
         """The principals (one per role) of an identity with one key."""
         return tuple(s for s in self.for_key(key) if s.identity == identity)
+
+    def keys_of(self, principal: str) -> frozenset[str]:
+        return frozenset(s.key for s in self.lines if s.principal == principal)
+
+    def is_app_key(self, key: str) -> bool:
+        """Whether a key is listed only for identities an identity provider signed in (the app
+        server's key, which signs for every app reviewer and so identifies none of them)."""
+        listed = self.for_key(key)
+        return bool(listed) and all(s.identity.startswith(OIDC_PREFIX) for s in listed)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -92,7 +113,9 @@ def load_signers(rules_dir: Path) -> AllowedSigners:
 
     Raises:
         RuleFileError: naming the line of a principal that is not ``ROLE/IDENTITY``, holds a
-            wildcard, or has no key, or a file that cannot be read.
+            wildcard, a quote, a control or invisible character, or is too long; of a key of
+            a type not accepted (certificates included) or not base64; of an option other than
+            ``namespaces`` naming tmrplan's; or a file that is not a readable regular file.
 
     Example:
         >>> import tempfile
@@ -100,12 +123,29 @@ def load_signers(rules_dir: Path) -> AllowedSigners:
         ()
     """
     path = rules_dir / SIGNERS_FILE
+    if not (path.exists() or path.is_symlink()):
+        return AllowedSigners(path, ())
     try:
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    except (OSError, UnicodeDecodeError) as error:
-        why = getattr(error, "strerror", None) or "not UTF-8 text"
-        raise RuleFileError(f"cannot read: {why}", path=str(path)) from error
-    return AllowedSigners(path, text, tuple(_parse(text, path)))
+        text = read_regular_file(path, "signers file").decode("utf-8")
+    except InputFileError as error:
+        raise RuleFileError(error.reason, path=str(path)) from error
+    except UnicodeDecodeError as error:
+        raise RuleFileError("not UTF-8 text", path=str(path)) from error
+    return AllowedSigners(path, tuple(_parse(text, path)))
+
+
+# The key types a reviewer's own key may have: no certificates, which a listed certificate
+# authority would let anyone it certifies use under any key.
+KEY_TYPES = (
+    "ssh-ed25519",
+    "sk-ssh-ed25519@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-rsa",
+)
+_MAX_PRINCIPAL = 256
 
 
 def _parse(text: str, path: Path) -> Iterable[SignerLine]:
@@ -113,35 +153,58 @@ def _parse(text: str, path: Path) -> Iterable[SignerLine]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+
+        def refused(why: str, number: int = number) -> RuleFileError:
+            return RuleFileError(why, path=str(path), line=number)
+
         try:
             tokens = shlex.split(line, comments=False, posix=True)
         except ValueError as error:
-            raise RuleFileError(
-                f"signers line unreadable: {error}", path=str(path), line=number
-            ) from error
-        key_at = next((i for i, t in enumerate(tokens) if t.startswith(_KEY_TYPES)), None)
+            raise refused(f"signers line unreadable: {error}") from error
+        key_at = next((i for i, t in enumerate(tokens) if t in KEY_TYPES), None)
         if key_at is None or key_at + 1 >= len(tokens):
-            raise RuleFileError(
-                "signers line has no public key ('ssh-ed25519 AAAA...')",
-                path=str(path),
-                line=number,
+            raise refused(
+                f"signers line has no public key of a type accepted ({', '.join(KEY_TYPES[:3])}, "
+                "...: a reviewer's own key; no certificate or cert-authority)"
             )
+        if key_at == 0:
+            raise refused("signers line names no principal before its key")
+        for option in tokens[1:key_at]:
+            name, _, value = option.partition("=")
+            if name.casefold() != "namespaces":
+                raise refused(
+                    f"option {to_short_repr(name)} is not accepted: only "
+                    f'namespaces="{NAMESPACE}" (list each reviewer\'s own key, with no '
+                    "certificate authority or validity window)"
+                )
+            if NAMESPACE not in value.split(","):
+                raise refused(f"namespaces={value!r} does not include {NAMESPACE}")
         key = f"{tokens[key_at]} {tokens[key_at + 1]}"
+        if not fingerprint(key):
+            raise refused(f"the public key of type {tokens[key_at]} is not base64")
         for principal in tokens[0].split(","):
-            role, slash, identity = principal.partition("/")
-            if not slash or not role or not identity:
-                raise RuleFileError(
-                    f"signer {principal!r} is not ROLE/IDENTITY (e.g. reviewer/a.b@trust.example)",
-                    path=str(path),
-                    line=number,
-                )
-            if any(c in principal for c in "*?!"):
-                raise RuleFileError(
-                    f"signer {principal!r} holds a wildcard; list each reviewer by name",
-                    path=str(path),
-                    line=number,
-                )
+            problem = _principal_problem(principal)
+            if problem is not None:
+                raise refused(f"signer {to_short_repr(principal)} {problem}")
             yield SignerLine(principal, key, number)
+
+
+def _principal_problem(principal: str) -> str | None:
+    """Why a principal cannot be listed, or None."""
+    role, slash, identity = principal.partition("/")
+    if not slash or not role.strip() or not identity.strip():
+        return "is not ROLE/IDENTITY (e.g. reviewer/a.b@trust.example)"
+    if len(principal) > _MAX_PRINCIPAL:
+        return f"is longer than {_MAX_PRINCIPAL} characters"
+    if principal != principal.strip() or any(c in principal for c in "*?!"):
+        return "holds a wildcard or leading or trailing space; list each reviewer by name"
+    for char in principal:
+        if char in '"\\' or (unicodedata.category(char)[0] in "CZ" and char != " "):
+            return (
+                f"holds U+{ord(char):04X} (a quote, backslash, control, invisible or unusual "
+                "space character); write it without"
+            )
+    return None
 
 
 def fingerprint(key: str) -> str:
@@ -300,11 +363,14 @@ def _verify(signers_text: str, principal: str, signature: str, data: bytes) -> V
         signature_file = Path(folder) / "entry.sig"
         signers_file.write_text(signers_text, encoding="utf-8")
         signature_file.write_text(signature, encoding="utf-8")
-        done = _ssh_keygen(
-            ["-Y", "verify", "-f", str(signers_file), "-I", principal, "-n", NAMESPACE,
-             "-s", str(signature_file)],
-            data,
-        )  # fmt: skip
+        try:
+            done = _ssh_keygen(
+                ["-Y", "verify", "-f", str(signers_file), "-I", principal, "-n", NAMESPACE,
+                 "-s", str(signature_file)],
+                data,
+            )  # fmt: skip
+        except (RuleFileError, OSError, ValueError) as error:  # the check could not run
+            return Verdict(False, f"not checked: {error}")
     out = done.stdout.decode("utf-8", "replace").strip()
     if done.returncode == 0 and out.startswith("Good"):
         return Verdict(True, out.rsplit(" ", 1)[-1])  # "... with ED25519 key SHA256:..."
