@@ -316,3 +316,19 @@ def test_review_forms_are_off_and_say_why_until_a_listed_reviewer_signs_in(
     shown = texts(expander_of(app, "TMR-RISK-NONE"))
     assert "comment by Dr Reviewer (surgeon), v1.0.0" in shown
     assert f"cite the series · signed as {entry.principal}" in shown.replace("\\", "")
+
+
+def test_an_identity_that_cannot_be_listed_or_a_missing_key_is_said_without_paths(
+    draft_rules: Path, tmp_path: Path
+) -> None:
+    app = open_rules()
+    configure_sign_in(app)
+    app.user = {"is_logged_in": True, "iss": TEST_ISSUER, "sub": "x,admin/oidc:y", "name": "X"}
+    app.run()
+    [why] = [i.value for i in app.info if "cannot be listed" in i.value]
+    assert "namespaces=" not in why  # no line to paste that would list someone else
+    missing = tmp_path / "server-key-that-is-not-there"
+    app.secrets["tmrplan"] = {"server_key": str(missing)}
+    app.run()
+    [off] = [i.value for i in app.info if i.value.startswith("Review is off")]
+    assert "the server key" in off and str(tmp_path) not in off.replace("\\", "")

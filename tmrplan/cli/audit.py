@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -176,10 +177,28 @@ def _not_counted(ledger: Ledger) -> bool:
             f"against {str(ledger.signers.path)!r}):"
         )
     for entry, why in refused:
+        fields = (entry.action, entry.card_id, entry.version, entry.who, entry.principal, why)
+        action, card_id, version, who, principal, why = map(_inert, fields)
         click.echo(
             _printable(
-                f"  seq {entry.seq}: {entry.action} of {entry.card_id} v{entry.version} by "
-                f"{entry.who} ({entry.principal or 'no signer'}): {why}"
+                f"  seq {entry.seq}: {action} of {card_id} v{version} by {who} "
+                f"({principal or 'no signer'}): {why}"
             )
         )
     return bool(refused)
+
+
+def _inert(value: str) -> str:
+    """A value of a ledger entry (anyone who can write the file chose it) as text that cannot act
+    on a terminal or forge a line: control, format and line-separator characters escaped.
+
+    Example:
+        >>> _inert("Dr X\\x1b[2J\\u202eok")
+        'Dr X\\\\x1b[2J\\\\u202eok'
+    """
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+        else char
+        for char in value
+    )

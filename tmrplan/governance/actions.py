@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tmrplan.atomic import write_atomically
@@ -202,14 +203,28 @@ def retire(
         return _record(book, updated, signer, "retire", note, now)
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """A card's new content and the text that holds it, to write after its ledger entry."""
+
+    card: RuleCard | RankingCard
+    text: str
+
+
 def _record(
     book: RuleBook,
-    card: RuleCard | RankingCard,
+    change: RuleCard | RankingCard | Rewrite,
     signer: Signer,
     action: str,
     text: str,
     now: dt.datetime | None,
 ) -> LedgerEntry:
+    """Sign and append the entry, then write the card's new text, if any. In this order: an
+    entry that cannot be signed or appended (a key that will not sign, a name of spaces) leaves
+    the card as it was, where a card written first would have been retired or made active with
+    no entry; a card that then cannot be written leaves an entry for content nobody has (it
+    approves nothing, and a retirement only withdraws approvals)."""
+    card = change.card if isinstance(change, Rewrite) else change
     ledger = load_ledger(book.directory).append(
         signer=signer,
         action=action,
@@ -219,11 +234,14 @@ def _record(
         text=text,
         now=now,
     )
+    if isinstance(change, Rewrite):
+        write_atomically(card.path, change.text)
     return ledger.entries[-1]
 
 
-def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingCard:
-    """Set top-level scalar fields of a card file in place; the card re-parses before writing."""
+def _rewrite(card: RuleCard | RankingCard, **fields: str) -> Rewrite:
+    """A card with top-level scalar fields set, in place in its text (re-parsed), not yet
+    written: :func:`_record` writes it once the ledger holds the signed entry."""
     text = card.path.read_text(encoding="utf-8")
     for key, value in fields.items():
         matches = list(re.finditer(rf"^{key}:.*$", text, re.MULTILINE))
@@ -238,8 +256,7 @@ def _rewrite(card: RuleCard | RankingCard, **fields: str) -> RuleCard | RankingC
         updated: RuleCard | RankingCard = parse_ranking(text, Path(card.path))
     else:
         updated = parse_card(text, Path(card.path))
-    write_atomically(card.path, text)
-    return updated
+    return Rewrite(updated, text)
 
 
 def _check_signer(book: RuleBook, signer: Signer, card: RuleCard | RankingCard) -> None:

@@ -64,6 +64,9 @@ from tmrplan.text import to_short_repr
 LEDGER_FILE = "approvals.jsonl"
 CHECKPOINT_FILE = "approvals.checkpoint"
 ACTIONS = ("approve", "comment", "retire", "submit")
+# The audit log records the same name and role (an actor of at most 200 characters): a longer one
+# would be in the ledger with no audit event.
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -308,6 +311,8 @@ def check_name(value: str, what: str = "name") -> str | None:
         >>> print(check_name("Dr\u200bReviewer"))
         name 'Dr\u200bReviewer' holds U+200B ZERO WIDTH SPACE (a control or invisible character at position 3); type it without
     """
+    if len(value) > MAX_NAME:
+        return f"{what} is {len(value)} characters long; at most {MAX_NAME} are recorded"
     for position, char in enumerate(value, 1):
         if _invisible(char):  # space (Zs) is not refused: NFKC and identity() fold the others
             name = unicodedata.name(char, "unnamed")

@@ -183,14 +183,14 @@ def _parse(text: str, path: Path) -> Iterable[SignerLine]:
         if not fingerprint(key):
             raise refused(f"the public key of type {tokens[key_at]} is not base64")
         for principal in tokens[0].split(","):
-            problem = _principal_problem(principal)
+            problem = principal_problem(principal)
             if problem is not None:
                 raise refused(f"signer {to_short_repr(principal)} {problem}")
             yield SignerLine(principal, key, number)
 
 
-def _principal_problem(principal: str) -> str | None:
-    """Why a principal cannot be listed, or None."""
+def principal_problem(principal: str) -> str | None:
+    """Why a principal cannot be listed in the signers file, or None."""
     role, slash, identity = principal.partition("/")
     if not slash or not role.strip() or not identity.strip():
         return "is not ROLE/IDENTITY (e.g. reviewer/a.b@trust.example)"
@@ -199,10 +199,10 @@ def _principal_problem(principal: str) -> str | None:
     if principal != principal.strip() or any(c in principal for c in "*?!"):
         return "holds a wildcard or leading or trailing space; list each reviewer by name"
     for char in principal:
-        if char in '"\\' or (unicodedata.category(char)[0] in "CZ" and char != " "):
+        if char in '",\\' or (unicodedata.category(char)[0] in "CZ" and char != " "):
             return (
-                f"holds U+{ord(char):04X} (a quote, backslash, control, invisible or unusual "
-                "space character); write it without"
+                f"holds U+{ord(char):04X} (a quote, comma, backslash, control, invisible or "
+                "unusual space character); write it without"
             )
     return None
 
@@ -278,7 +278,10 @@ def public_key_of(key_path: Path) -> str:
         raise RuleFileError(f"no key file {str(key_path)!r} (make one: ssh-keygen -t ed25519)")
     public = key_path.with_name(key_path.name + ".pub")
     if public.is_file():
-        return _bare_key(public.read_text(encoding="utf-8"))
+        try:
+            return _bare_key(public.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise RuleFileError(f"cannot read the public key {str(public)!r}: {error}") from error
     done = _ssh_keygen(["-y", "-f", str(key_path)], b"")
     if done.returncode != 0:
         why = done.stderr.decode("utf-8", "replace").strip()

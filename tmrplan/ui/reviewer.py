@@ -16,7 +16,14 @@ from pathlib import Path
 import streamlit as st
 
 from tmrplan.errors import TmrplanError
-from tmrplan.rules.signing import NAMESPACE, OIDC_PREFIX, Signer, load_signers, public_key_of
+from tmrplan.rules.signing import (
+    NAMESPACE,
+    OIDC_PREFIX,
+    Signer,
+    load_signers,
+    principal_problem,
+    public_key_of,
+)
 from tmrplan.ui.widgets import md
 
 
@@ -72,10 +79,19 @@ def current_reviewer(rules_dir: Path) -> Reviewer | str:
         public_key = public_key_of(key_path)
         signers = load_signers(rules_dir)
     except TmrplanError as error:
-        return md(f"Review is off: {error}")
+        # Without the server's paths: the page is shown to every signed-in reviewer.
+        why = str(error).replace(str(key_path), "the server key").replace(str(rules_dir), "rules")
+        return md(f"Review is off: {why}")
     name = str(st.user.get("name") or st.user.get("email") or st.user.get("sub") or "")
     identity = f"{OIDC_PREFIX}{st.user.get('iss', '')}#{st.user.get('sub', '')}"
     listed = signers.for_identity(identity, public_key)
+    problem = principal_problem(f"reviewer/{identity}")
+    if not listed and problem is not None:
+        return (
+            f"You are signed in as {md(name)}, but your identity from the identity provider "
+            f"cannot be listed in the signers file (it {problem}), so you cannot review here; "
+            "ask the administrator."
+        )
     if not listed:
         line = f'reviewer/{identity} namespaces="{NAMESPACE}" {public_key}'
         return (

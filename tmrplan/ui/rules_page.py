@@ -422,6 +422,9 @@ def review_form(book: RuleBook) -> None:
     done = st.session_state.pop("review_done", None)
     if done:  # below the form, where the reviewer's eyes are after Record or Confirm
         st.success(done)
+    failed = st.session_state.pop("review_failed", None)
+    if failed:
+        st.error(failed)
     if submitted and isinstance(reviewer, Reviewer):
         st.session_state.pop("review_pending", None)
         _recorded(book, action, card_id, reviewer, role, text)
@@ -473,7 +476,10 @@ def confirmation(book: RuleBook, reviewer: Reviewer | str) -> None:
     )
     if signer is None:
         st.session_state.pop("review_pending", None)
-        st.error("The reviewer who asked to confirm is no longer signed in: nothing was written.")
+        st.error(
+            "The reviewer who asked to confirm is no longer signed in, or no longer listed in "
+            "the signers file with that role: nothing was written."
+        )
         return
     action, card_id, short = pending["action"], pending["card_id"], pending["content_hash"][:12]
     with st.container(border=True, key="review_confirmation"):
@@ -509,7 +515,9 @@ def confirmation(book: RuleBook, reviewer: Reviewer | str) -> None:
         )
     except TmrplanError as error:
         st.session_state.pop("review_pending", None)
-        st.error(public_message(error, book.directory))
+        # Drawn again without the confirmation box, which would offer to confirm once more.
+        st.session_state["review_failed"] = public_message(error, book.directory)
+        st.rerun()
 
 
 def _finish(
