@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.rules_copies import rules_in_review
 from tests.signers import key_of, list_signer, public_of, sign_as
-from tmrplan import paths
 from tmrplan.cli import main
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.actions import approve, submit_for_review
@@ -33,11 +33,7 @@ AUTHOR = "tmrplan maintainers (draft)"
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
     """A private copy of the shipped rules, two cards put in review."""
-    folder = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
-    for name in ("risk_none.yaml", "risk_low.yaml"):
-        card = folder / name
-        card.write_text(card.read_text().replace("status: draft", "status: in_review"))
-    return folder
+    return rules_in_review(tmp_path, "risk_none.yaml", "risk_low.yaml")
 
 
 def entries_of(rules: Path) -> list[dict[str, Any]]:

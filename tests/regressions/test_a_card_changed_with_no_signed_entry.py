@@ -20,15 +20,14 @@ characters; the app says an identity cannot be listed instead of offering a line
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from tests.governance.test_signed_approvals import rewrite_chain
+from tests.rules_copies import rules_in_review
 from tests.signers import sign_as
-from tmrplan import paths
 from tmrplan.cli import main
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.actions import approve, retire
@@ -41,10 +40,7 @@ CARD, RETIRABLE = "TMR-RISK-NONE", "TMR-SIZE-MISMATCH"
 
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
-    folder = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
-    card = folder / "risk_none.yaml"
-    card.write_text(card.read_text().replace("status: draft", "status: in_review"))
-    return folder
+    return rules_in_review(tmp_path, "risk_none.yaml")
 
 
 def unchanged(rules: Path) -> dict[str, bytes]:

@@ -16,13 +16,12 @@ character named (``check_name``), so nothing recorded can print like someone els
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.rules_copies import rules_in_review
 from tests.signers import sign_as
-from tmrplan import paths
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.actions import approve, check_approve
 from tmrplan.rules.cards import load_rulebook
@@ -51,10 +50,7 @@ INVISIBLE = {
 
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
-    folder = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
-    card = folder / "risk_none.yaml"
-    card.write_text(card.read_text().replace("status: draft", "status: in_review"))
-    return folder
+    return rules_in_review(tmp_path, "risk_none.yaml")
 
 
 @pytest.mark.parametrize("who", list(LOOK_ALIKES.values()), ids=list(LOOK_ALIKES))

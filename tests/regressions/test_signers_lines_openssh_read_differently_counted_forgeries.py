@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.rules_copies import rules_in_review
 from tests.signers import key_of, list_signer, public_of, sign_as
-from tmrplan import paths
 from tmrplan.errors import RuleFileError
 from tmrplan.governance.actions import approve, submit_for_review
 from tmrplan.rules.cards import load_rulebook
@@ -43,10 +42,7 @@ REVIEWER = "clinical lead/dr.reviewer"
 
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
-    folder = shutil.copytree(paths.rules_dir(), tmp_path / "rules")
-    card = folder / "risk_none.yaml"
-    card.write_text(card.read_text().replace("status: draft", "status: in_review"))
-    return folder
+    return rules_in_review(tmp_path, "risk_none.yaml")
 
 
 def forge_as_reviewer(rules: Path) -> None:
