@@ -16,8 +16,9 @@ import click
 from tmrplan import paths
 from tmrplan.cli.context import EXIT_FINDINGS, Context, emit
 from tmrplan.rules.cards import load_rulebook
+from tmrplan.rules.ledger import LedgerEntry
 from tmrplan.rules.selftest import run_card_tests
-from tmrplan.rules.signing import Signer, default_key, load_signers, signer_for
+from tmrplan.rules.signing import default_key, load_signers, signer_for
 
 
 @click.group()
@@ -92,9 +93,19 @@ def _signing(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _signer(obj: Context, key_path: Path | None, role: str | None, who: str | None) -> Signer:
+def _signed(
+    obj: Context,
+    action: Callable[..., LedgerEntry],
+    card_id: str,
+    text: str,
+    signing: tuple[Path | None, str | None, str | None],
+) -> LedgerEntry:
+    """Do a governance action on a card as the signer that ``--key``, ``--role`` and ``--by``
+    name (the key must be listed in the rules folder's signers file)."""
+    key_path, role, who = signing
     signers = load_signers(obj.rules or paths.rules_dir())
-    return signer_for(signers, key_path or default_key(), role=role, name=who or None)
+    signer = signer_for(signers, key_path or default_key(), role=role, name=who or None)
+    return action(load_rulebook(obj.rules), card_id, signer, text)
 
 
 @rules.command("submit")
@@ -108,8 +119,7 @@ def rules_submit(
     """Submit draft CARD_ID for review: status in_review (then someone else may approve it)."""
     from tmrplan.governance.actions import submit_for_review
 
-    signer = _signer(obj, key_path, role, who)
-    entry = submit_for_review(load_rulebook(obj.rules), card_id, signer, note)
+    entry = _signed(obj, submit_for_review, card_id, note, (key_path, role, who))
     click.echo(
         f"submitted {entry.card_id} v{entry.version} ({entry.content_hash[:12]}) for review, "
         f"signed as {entry.principal}"
@@ -128,8 +138,7 @@ def rules_approve(
     the ledger."""
     from tmrplan.governance.actions import approve
 
-    signer = _signer(obj, key_path, role, who)
-    entry = approve(load_rulebook(obj.rules), card_id, signer, note)
+    entry = _signed(obj, approve, card_id, note, (key_path, role, who))
     click.echo(
         f"approved {entry.card_id} v{entry.version} ({entry.content_hash[:12]}), signed as "
         f"{entry.principal}"
@@ -147,8 +156,7 @@ def rules_comment(
     """Record a signed review comment on CARD_ID's current content."""
     from tmrplan.governance.actions import comment
 
-    signer = _signer(obj, key_path, role, who)
-    entry = comment(load_rulebook(obj.rules), card_id, signer, text)
+    entry = _signed(obj, comment, card_id, text, (key_path, role, who))
     click.echo(
         f"comment {entry.seq} on {entry.card_id} v{entry.version} recorded, signed as "
         f"{entry.principal}"
@@ -166,8 +174,7 @@ def rules_retire(
     """Retire CARD_ID: kept for the record, no longer run."""
     from tmrplan.governance.actions import retire
 
-    signer = _signer(obj, key_path, role, who)
-    entry = retire(load_rulebook(obj.rules), card_id, signer, note)
+    entry = _signed(obj, retire, card_id, note, (key_path, role, who))
     click.echo(f"retired {entry.card_id} v{entry.version}, signed as {entry.principal}")
 
 

@@ -184,10 +184,6 @@ class Ledger:
             frozenset(e.key for e in submits if not self.signers.is_app_key(e.key)),
         )
 
-    def is_authors(self, entry: LedgerEntry, author: str) -> bool:
-        """Whether an entry is by the card's author (see :meth:`by_author`)."""
-        return self.by_author(entry.card_id, author, entry.identity, entry.key, entry.who)
-
     def by_author(self, card_id: str, author: str, signer: str, key: str, who: str) -> bool:
         """Whether a signer (identity ``signer``, ``key``, showing ``who``) is the card's
         author: the identity, name or personal key of a submission of it, or the author's name,
@@ -212,7 +208,9 @@ class Ledger:
         return frozenset(
             e.content_hash
             for e in since
-            if e.action == "approve" and not self.is_authors(e, author) and self.verdict(e).ok
+            if e.action == "approve"
+            and not self.by_author(card_id, author, e.identity, e.key, e.who)
+            and self.verdict(e).ok
         )
 
     @property

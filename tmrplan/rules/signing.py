@@ -103,10 +103,6 @@ class AllowedSigners:
         listed = self.for_key(key)
         return bool(listed) and all(s.identity.startswith(OIDC_PREFIX) for s in listed)
 
-    @property
-    def roles(self) -> tuple[str, ...]:
-        return tuple(sorted({s.role for s in self.lines}))
-
 
 def load_signers(rules_dir: Path) -> AllowedSigners:
     """Read ``allowed_signers`` of a rules folder (absent: nobody's signature counts).
@@ -302,29 +298,24 @@ def signer_for(
     key_path: Path,
     *,
     role: str | None = None,
-    identity: str | None = None,
     name: str | None = None,
 ) -> Signer:
     """The signer a key stands for in the signers file (a key listed under several principals
-    needs the role, or the identity, to choose).
+    needs the role to choose).
 
     Raises:
         RuleFileError: if the key is not listed (with the line to send the committee), or
             listed under several principals and nothing chooses one.
     """
     key = public_key_of(key_path)
-    listed = [
-        s
-        for s in signers.for_key(key)
-        if (role is None or s.role == role) and (identity is None or s.identity == identity)
-    ]
+    listed = [s for s in signers.for_key(key) if role is None or s.role == role]
     if not listed:
-        wanted = f"{role or 'ROLE'}/{identity or 'YOUR.NAME'}"
+        wanted = f"{role or 'ROLE'}/YOUR.NAME"
         also = f" as {role}" if role else ""
         raise RuleFileError(
             f"the key {str(key_path)!r} is not in the signers file{also}, so its approvals would "
             f"not count; ask the committee to add the line: "
-            f'{wanted} namespaces="{NAMESPACE}" {key}',
+            f'"{wanted}" namespaces="{NAMESPACE}" {key}',
             path=str(signers.path),
         )
     if len(listed) > 1:

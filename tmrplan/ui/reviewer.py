@@ -29,11 +29,10 @@ from tmrplan.ui.widgets import md
 
 @dataclass(frozen=True)
 class Reviewer:
-    """A signed-in reviewer: the name their identity provider gives, their identity, and one
-    signer per role the signers file lists them with."""
+    """A signed-in reviewer: the name their identity provider gives and one signer per role the
+    signers file lists their identity with."""
 
     name: str
-    identity: str
     signers: tuple[Signer, ...]
 
     def as_role(self, role: str) -> Signer | None:
@@ -93,16 +92,14 @@ def current_reviewer(rules_dir: Path) -> Reviewer | str:
             "ask the administrator."
         )
     if not listed:
-        line = f'reviewer/{identity} namespaces="{NAMESPACE}" {public_key}'
+        line = f'"reviewer/{identity}" namespaces="{NAMESPACE}" {public_key}'
         return (
             f"You are signed in as {md(name)}, but you are not in the signers file, so your "
             "reviews would not count. To review, ask the committee to add this line to "
             "`rules/allowed_signers` (with the role they give you in place of `reviewer`):\n\n"
             f"```\n{line}\n```"
         )
-    return Reviewer(
-        name, identity, tuple(Signer(key_path, public_key, s.principal, name) for s in listed)
-    )
+    return Reviewer(name, tuple(Signer(key_path, public_key, s.principal, name) for s in listed))
 
 
 def sign_in_panel(reviewer: Reviewer | str) -> None:
